@@ -1,0 +1,102 @@
+/**
+ * Document -> Snapshot. Runs once per version, off the hot path; everything the hot path will
+ * need is computed here, so a decision reads numbers and never re-derives anything.
+ */
+import { resolve, type Resolution } from "./resolve.ts";
+import type { ConfigDocument } from "./schema.ts";
+import {
+  IF_LOT_SIZE, IF_REFERENCE_PRICE, IF_TICK_SIZE, II_PROFILE, II_SECTOR, II_STRATEGY, INST_F64, INST_I32,
+  METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
+  P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
+  P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS,
+  P_TIF, TIF_NAMES, type Profile, type Snapshot,
+} from "./snapshot.ts";
+
+/** A typed array over shared memory, so Workers and other readers can map the same bytes. */
+function shared<T extends Float64Array | Int32Array>(Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT));
+}
+
+/** Write one profile's fields into its row of the profile table. */
+export function writeProfile(table: Float64Array, p: Profile): void {
+  const o = p.id * PROFILE_WIDTH;
+  const s = p.position_sizing;
+  const x = p.execution;
+  const l = p.limits;
+  table[o + P_METHOD] = METHOD_NAMES.indexOf(s.method);
+  table[o + P_DEFAULT_SIZE] = s.default_position_size;
+  table[o + P_MAX_SIZE] = s.max_position_size;
+  table[o + P_ORDER_TYPE] = ORDER_TYPE_NAMES.indexOf(x.order_type);
+  table[o + P_TIF] = TIF_NAMES.indexOf(x.time_in_force);
+  table[o + P_LIMIT_OFFSET_BPS] = x.limit_offset_bps;
+  table[o + P_MAX_SLIPPAGE_BPS] = x.max_slippage_bps;
+  table[o + P_MAX_DAILY_TRADES] = l.max_daily_trades;
+  table[o + P_MAX_POSITIONS] = l.max_positions;
+  table[o + P_MAX_ORDER_NOTIONAL] = l.max_order_notional;
+  table[o + P_MAX_GROSS_EXPOSURE] = l.max_gross_exposure;
+  table[o + P_MAX_ORDERS_PER_SECOND] = l.max_orders_per_second;
+  table[o + P_PRICE_COLLAR_BPS] = l.price_collar_bps;
+  table[o + P_MAX_DAILY_LOSS] = l.max_daily_loss;
+  table[o + P_DUPLICATE_WINDOW_MS] = l.duplicate_window_ms;
+}
+
+/** Minutes after midnight UTC of an "HH:MM" string already checked by the schema. */
+export function minuteOfDay(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/**
+ * Compile a validated document into a Snapshot. Pass the resolution validate() produced to avoid
+ * resolving twice.
+ */
+export function compile(doc: ConfigDocument, hash: string, res: Resolution = resolve(doc)): Snapshot {
+  const sectors = Object.keys(doc.risk.sectors);
+  const sectorId = new Map(sectors.map((name, i) => [name, i] as const));
+  const sectorLimit = shared(Float64Array, sectors.length);
+  for (let k = 0; k < sectors.length; k++) sectorLimit[k] = doc.risk.sectors[sectors[k]!]!.max_gross_exposure;
+
+  const strategyId = new Map(res.strategyNames.map((name, i) => [name, i] as const));
+
+  const profiles = shared(Float64Array, res.profiles.length * PROFILE_WIDTH);
+  for (const p of res.profiles) writeProfile(profiles, p);
+
+  const names = res.symbolNames;
+  const n = names.length;
+  const index = new Map<string, number>();
+  const row = shared(Int32Array, n);
+  const instF64 = shared(Float64Array, n * INST_F64);
+  const instI32 = shared(Int32Array, n * INST_I32);
+  for (let i = 0; i < n; i++) {
+    const name = names[i]!;
+    const entry = doc.symbols[name]!;
+    index.set(name, i);
+    row[i] = i;
+    const f = i * INST_F64;
+    instF64[f + IF_REFERENCE_PRICE] = entry.reference_price;
+    instF64[f + IF_TICK_SIZE] = entry.tick_size;
+    instF64[f + IF_LOT_SIZE] = entry.lot_size;
+    const k = i * INST_I32;
+    instI32[k + II_SECTOR] = sectorId.get(entry.sector) ?? -1;
+    instI32[k + II_STRATEGY] = entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1);
+    instI32[k + II_PROFILE] = res.symbolProfile[i]!;
+  }
+
+  return Object.freeze({
+    hash,
+    mode: doc.trading.mode === "live" ? MODE_LIVE : MODE_PAPER,
+    dayResetMinute: minuteOfDay(doc.risk.day_reset_utc),
+    symbolCount: n,
+    index,
+    // Not frozen: freezing a 100k-element array costs more than compiling it; the type is readonly.
+    symbols: names,
+    row,
+    instF64,
+    instI32,
+    profiles,
+    profileCount: res.profiles.length,
+    profileObjects: res.profiles,
+    sectors: Object.freeze(sectors),
+    sectorLimit,
+    strategies: Object.freeze(res.strategyNames.slice()),
+  });
+}

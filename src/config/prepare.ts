@@ -1,0 +1,39 @@
+/**
+ * The whole off-hot-path pipeline for one version: text -> parse -> validate -> canonical hash
+ * -> compile. Every entry point (CLI, start-up, admin API) goes through here, so a document is
+ * judged the same way wherever it comes from.
+ */
+import { canonicalize } from "./canonical.ts";
+import { compile } from "./compile.ts";
+import type { ConfigIssue, ConfigWarning } from "./errors.ts";
+import { parseText, type Format } from "./load.ts";
+import type { ConfigDocument } from "./schema.ts";
+import type { Snapshot } from "./snapshot.ts";
+import { validate } from "./validate.ts";
+
+/** A validated, compiled version, ready to swap in. */
+export interface Prepared {
+  readonly ok: true;
+  readonly document: ConfigDocument;
+  readonly canonical: string;
+  readonly hash: string;
+  readonly warnings: ConfigWarning[];
+  readonly snapshot: Snapshot;
+}
+
+export type PrepareResult = Prepared | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[] };
+
+/** Validate and compile a raw (already parsed) value. */
+export function prepareValue(raw: unknown): PrepareResult {
+  const v = validate(raw);
+  if (!v.ok) return v;
+  const { canonical, hash } = canonicalize(v.document);
+  return { ok: true, document: v.document, canonical, hash, warnings: v.warnings, snapshot: compile(v.document, hash, v.resolution) };
+}
+
+/** Parse, validate and compile TOML or JSON text. */
+export function prepareText(text: string, format: Format): PrepareResult {
+  const parsed = parseText(text, format);
+  if (!parsed.ok) return { ok: false, issues: [parsed.issue], warnings: [] };
+  return prepareValue(parsed.value);
+}

@@ -1,0 +1,142 @@
+/**
+ * Cross-field rules, checked once per version on the effective config of every symbol.
+ *
+ * A rule is evaluated once per distinct profile (see resolve.ts), and reported at the layer that
+ * first breaks it: the defaults, a strategy, or a symbol's own override. A symbol that merely
+ * inherits a broken strategy is covered by the strategy's issue, so one bad default does not
+ * become a hundred thousand lines. Warnings are collected here and returned, never logged.
+ */
+import { formatPath, type ConfigIssue, type ConfigWarning, type IssueCode, type WarningCode } from "./errors.ts";
+import type { Resolution } from "./resolve.ts";
+import type { ConfigDocument, Section } from "./schema.ts";
+import type { Effective } from "./snapshot.ts";
+
+interface ProfileRule {
+  readonly severity: "error" | "warning";
+  readonly code: IssueCode | WarningCode;
+  readonly section: Section;
+  readonly field: string;
+  readonly broken: (e: Effective) => boolean;
+  readonly message: (e: Effective) => string;
+}
+
+const PROFILE_RULES: readonly ProfileRule[] = [
+  {
+    severity: "error",
+    code: "max_not_above_default",
+    section: "position_sizing",
+    field: "max_position_size",
+    broken: (e) => !(e.position_sizing.max_position_size > e.position_sizing.default_position_size),
+    message: (e) =>
+      `max_position_size (${e.position_sizing.max_position_size}) must be greater than default_position_size (${e.position_sizing.default_position_size})`,
+  },
+  {
+    severity: "warning",
+    code: "offset_at_or_above_collar",
+    section: "execution",
+    field: "limit_offset_bps",
+    broken: (e) => e.execution.order_type === "limit" && e.execution.limit_offset_bps >= e.limits.price_collar_bps,
+    message: (e) =>
+      `limit_offset_bps (${e.execution.limit_offset_bps}) is at or above price_collar_bps (${e.limits.price_collar_bps}): every limit order would be rejected by the collar`,
+  },
+  {
+    severity: "warning",
+    code: "max_far_above_default",
+    section: "position_sizing",
+    field: "max_position_size",
+    broken: (e) => e.position_sizing.max_position_size > 100 * e.position_sizing.default_position_size,
+    message: (e) =>
+      `max_position_size (${e.position_sizing.max_position_size}) is over 100x default_position_size (${e.position_sizing.default_position_size})`,
+  },
+  {
+    severity: "warning",
+    code: "high_daily_trades",
+    section: "limits",
+    field: "max_daily_trades",
+    broken: (e) => e.limits.max_daily_trades > 200,
+    message: (e) => `max_daily_trades (${e.limits.max_daily_trades}) is over 200`,
+  },
+];
+
+/** Where each section of the defaults layer lives in the document. */
+const DEFAULTS_PATH: Record<Section, readonly string[]> = {
+  position_sizing: ["trading", "position_sizing"],
+  execution: ["trading", "execution"],
+  limits: ["risk", "limits"],
+};
+
+export interface RuleReport {
+  readonly issues: ConfigIssue[];
+  readonly warnings: ConfigWarning[];
+}
+
+/** Check every cross-field rule on a parsed document and its resolution. */
+export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
+  const issues: ConfigIssue[] = [];
+  const warnings: ConfigWarning[] = [];
+
+  // One bit per rule, per distinct profile.
+  const masks = new Uint32Array(res.profiles.length);
+  for (let p = 0; p < res.profiles.length; p++) {
+    let m = 0;
+    for (let r = 0; r < PROFILE_RULES.length; r++) if (PROFILE_RULES[r]!.broken(res.profiles[p]!)) m |= 1 << r;
+    masks[p] = m;
+  }
+
+  const report = (profile: number, parentMask: number, prefix: (s: Section) => readonly string[]) => {
+    const fresh = masks[profile]! & ~parentMask;
+    if (fresh === 0) return;
+    for (let r = 0; r < PROFILE_RULES.length; r++) {
+      if ((fresh & (1 << r)) === 0) continue;
+      const rule = PROFILE_RULES[r]!;
+      const item = { path: formatPath([...prefix(rule.section), rule.field]), message: rule.message(res.profiles[profile]!) };
+      if (rule.severity === "error") issues.push({ ...item, code: rule.code as IssueCode });
+      else warnings.push({ ...item, code: rule.code as WarningCode });
+    }
+  };
+
+  report(res.defaultsProfile, 0, (s) => DEFAULTS_PATH[s]);
+  const defaultsMask = masks[res.defaultsProfile]!;
+  for (let s = 0; s < res.strategyNames.length; s++) {
+    const name = res.strategyNames[s]!;
+    report(res.strategyProfile[s]!, defaultsMask, (sec) => ["strategies", name, sec]);
+  }
+
+  const usedSectors = new Set<string>();
+  for (let i = 0; i < res.symbolNames.length; i++) {
+    const name = res.symbolNames[i]!;
+    const entry = doc.symbols[name]!;
+    usedSectors.add(entry.sector);
+    if (!(entry.sector in doc.risk.sectors)) {
+      issues.push({
+        path: formatPath(["symbols", name, "sector"]),
+        code: "unknown_sector",
+        message: `sector ${JSON.stringify(entry.sector)} is not defined in risk.sectors`,
+      });
+    }
+    if (entry.strategy !== undefined && !(entry.strategy in doc.strategies)) {
+      issues.push({
+        path: formatPath(["symbols", name, "strategy"]),
+        code: "unknown_strategy",
+        message: `strategy ${JSON.stringify(entry.strategy)} is not defined in strategies`,
+      });
+    }
+    const profile = res.symbolProfile[i]!;
+    const parent = res.symbolParent[i]!;
+    if (profile !== parent) report(profile, masks[parent]!, (sec) => ["symbols", name, sec]);
+  }
+
+  for (const sector of Object.keys(doc.risk.sectors)) {
+    if (!usedSectors.has(sector)) {
+      warnings.push({ path: formatPath(["risk", "sectors", sector]), code: "unused_sector", message: "no symbol uses this sector" });
+    }
+  }
+  if (res.symbolNames.length > doc.trading.max_symbols) {
+    warnings.push({
+      path: "trading.max_symbols",
+      code: "symbols_over_capacity_hint",
+      message: `${res.symbolNames.length} symbols configured, above the capacity hint of ${doc.trading.max_symbols}; tables are sized to the symbols present`,
+    });
+  }
+  return { issues, warnings };
+}

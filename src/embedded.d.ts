@@ -1,0 +1,5 @@
+// Files imported `with { type: "text" }` are embedded as strings (and into the compiled binary).
+declare module "*.toml" {
+  const text: string;
+  export default text;
+}

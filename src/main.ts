@@ -1,0 +1,71 @@
+/**
+ * keel's command line, and the compile target of the binary: argv -> subcommand.
+ * Exit codes: 0 ok, 1 the work failed (an invalid config, ...), 2 a usage error.
+ */
+import pkg from "../package.json" with { type: "json" };
+import { UsageError } from "./cli/args.ts";
+import { SourceError } from "./cli/source.ts";
+
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+// Loaded lazily so `keel validate` does not pay for the server's imports.
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: "run the engine (embedded default config, paper mode)", load: () => import("./cli/serve.ts") },
+  validate: { summary: "check a config file against every rule", load: () => import("./cli/validate.ts") },
+  schema: { summary: "print the JSON Schema of the config document", load: () => import("./cli/schema.ts") },
+};
+
+export const VERSION: string = pkg.version;
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `keel ${VERSION}: a single-binary trading engine
+
+Usage: keel <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Options:
+  -h, --help     show this help (or 'keel <command> --help')
+  -v, --version  print the version
+
+Run 'keel <command> --help' for a command's options.`;
+}
+
+/** Run the CLI and return its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    console.log(usage());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "-v" || first === "--version") {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (command === undefined) {
+    console.error(`keel: unknown ${first.startsWith("-") ? "option" : "command"} '${first}' (see 'keel --help')`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`keel ${first}: ${err.message} (see 'keel ${first} --help')`);
+      return 2;
+    }
+    if (err instanceof SourceError) {
+      console.error(`keel ${first}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));
