@@ -5,11 +5,12 @@
 import { resolve, type Resolution } from "./resolve.ts";
 import type { ConfigDocument } from "./schema.ts";
 import {
-  IF_LOT_SIZE, IF_REFERENCE_PRICE, IF_TICK_SIZE, II_PROFILE, II_SECTOR, II_STRATEGY, INST_F64, INST_I32,
+  I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR,
+  J_STRATEGY,
   METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
   P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
   P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS,
-  P_TIF, TIF_NAMES, type Profile, type Snapshot,
+  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_TOKENS_PER_MS, TIF_NAMES, HotProfile, type Profile, type Snapshot,
 } from "./snapshot.ts";
 
 /** A typed array over shared memory, so Workers and other readers can map the same bytes. */
@@ -38,6 +39,32 @@ export function writeProfile(table: Float64Array, p: Profile): void {
   table[o + P_PRICE_COLLAR_BPS] = l.price_collar_bps;
   table[o + P_MAX_DAILY_LOSS] = l.max_daily_loss;
   table[o + P_DUPLICATE_WINDOW_MS] = l.duplicate_window_ms;
+  table[o + P_BUY_FACTOR] = 1 + x.limit_offset_bps / 10_000;
+  table[o + P_SELL_FACTOR] = 1 - x.limit_offset_bps / 10_000;
+  table[o + P_TOKENS_PER_MS] = l.max_orders_per_second / 1000;
+}
+
+/** 1/tick when it is an integer within float noise (0.01 -> 100), else 0. */
+export function tickInverse(tick: number): number {
+  const inv = 1 / tick;
+  const n = Math.round(inv);
+  return n >= 1 && Math.abs(inv - n) < 1e-9 * n ? n : 0;
+}
+
+/** Write one instrument row. */
+export function writeInstrument(
+  inst: Float64Array, instI32: Int32Array, r: number, reference: number, tick: number, lot: number,
+  sector: number, strategy: number, profile: number,
+): void {
+  const o = r * INST_WIDTH;
+  inst[o + I_REFERENCE_PRICE] = reference;
+  inst[o + I_TICK_SIZE] = tick;
+  inst[o + I_LOT_SIZE] = lot;
+  inst[o + I_TICK_INV] = tickInverse(tick);
+  const k = r * INST_I32_WIDTH;
+  instI32[k + J_SECTOR] = sector;
+  instI32[k + J_STRATEGY] = strategy;
+  instI32[k + J_PROFILE] = profile;
 }
 
 /** Minutes after midnight UTC of an "HH:MM" string already checked by the schema. */
@@ -64,21 +91,18 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   const n = names.length;
   const index = new Map<string, number>();
   const row = shared(Int32Array, n);
-  const instF64 = shared(Float64Array, n * INST_F64);
-  const instI32 = shared(Int32Array, n * INST_I32);
+  const instBuffer = new SharedArrayBuffer(Math.max(1, n) * INST_BYTES);
+  const inst = new Float64Array(instBuffer);
+  const instI32 = new Int32Array(instBuffer);
   for (let i = 0; i < n; i++) {
     const name = names[i]!;
     const entry = doc.symbols[name]!;
     index.set(name, i);
     row[i] = i;
-    const f = i * INST_F64;
-    instF64[f + IF_REFERENCE_PRICE] = entry.reference_price;
-    instF64[f + IF_TICK_SIZE] = entry.tick_size;
-    instF64[f + IF_LOT_SIZE] = entry.lot_size;
-    const k = i * INST_I32;
-    instI32[k + II_SECTOR] = sectorId.get(entry.sector) ?? -1;
-    instI32[k + II_STRATEGY] = entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1);
-    instI32[k + II_PROFILE] = res.symbolProfile[i]!;
+    writeInstrument(inst, instI32, i, entry.reference_price, entry.tick_size, entry.lot_size,
+      sectorId.get(entry.sector) ?? -1,
+      entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1),
+      res.symbolProfile[i]!);
   }
 
   return Object.freeze({
@@ -90,10 +114,11 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
     // Not frozen: freezing a 100k-element array costs more than compiling it; the type is readonly.
     symbols: names,
     row,
-    instF64,
+    inst,
     instI32,
     profiles,
     profileCount: res.profiles.length,
+    hot: res.profiles.map((pr) => new HotProfile(profiles, pr.id)),
     profileObjects: res.profiles,
     sectors: Object.freeze(sectors),
     sectorLimit,

@@ -5,14 +5,17 @@
  * Workers and other readers can share it without copying.
  *
  * Layout, per symbol i:
- *   row[i]                          -> r, the symbol's instrument row (Int32, so a one-symbol patch
- *                                      can publish a new row with one Atomics.store)
- *   instF64[r*INST_F64 + IF_*]      -> reference_price, tick_size, lot_size
- *   instI32[r*INST_I32 + II_*]      -> sector id, strategy id (-1 for none), profile id
+ *   row[i]   -> r, the symbol's instrument row (Int32, so a one-symbol patch can publish a new
+ *               row with one Atomics.store)
+ *   instrument row r: 64 bytes, one cache line, seen through two views of one buffer:
+ *     inst[r*INST_WIDTH + I_*]          float64: reference_price, tick_size, lot_size, 1/tick
+ *     instI32[r*INST_I32_WIDTH + J_*]   int32: sector id, strategy id, profile id
  *   profiles[p*PROFILE_WIDTH + P_*] -> the effective sizing, execution and limits, shared by every
- *                                      symbol whose effective values are identical (interned)
+ *               symbol whose effective values are identical (interned)
+ * One cache line per symbol means a decision over 100,000 symbols touches one line of config,
+ * not one per field; ids are read as int32 so they index arrays without a float conversion.
  * Keeping the profile id inside the row (not beside it) is what makes a patch atomic: a reader
- * either sees the old row with the old profile or the new row with the new one.
+ * sees the old row with the old profile or the new row with the new one, never a mixture.
  */
 import type { ExecutionConfig, LimitsConfig, SizingConfig } from "./schema.ts";
 
@@ -32,18 +35,32 @@ export const P_MAX_ORDERS_PER_SECOND = 11;
 export const P_PRICE_COLLAR_BPS = 12;
 export const P_MAX_DAILY_LOSS = 13;
 export const P_DUPLICATE_WINDOW_MS = 14;
-/** 15 fields padded to 16 so a profile row is 128 bytes, two cache lines. */
-export const PROFILE_WIDTH = 16;
+// Derived once at compile time so the hot path multiplies instead of dividing:
+/** 1 + limit_offset_bps / 1e4: a buy's limit price factor. */
+export const P_BUY_FACTOR = 15;
+/** 1 - limit_offset_bps / 1e4: a sell's limit price factor. */
+export const P_SELL_FACTOR = 16;
+/** max_orders_per_second / 1000: token refill per millisecond of signal clock. */
+export const P_TOKENS_PER_MS = 17;
+/** 18 fields padded to 24: a profile row is 192 bytes, three cache lines. */
+export const PROFILE_WIDTH = 24;
 
-export const IF_REFERENCE_PRICE = 0;
-export const IF_TICK_SIZE = 1;
-export const IF_LOT_SIZE = 2;
-export const INST_F64 = 3;
-
-export const II_SECTOR = 0;
-export const II_STRATEGY = 1;
-export const II_PROFILE = 2;
-export const INST_I32 = 3;
+/** Bytes per instrument row: one cache line. */
+export const INST_BYTES = 64;
+export const INST_WIDTH = INST_BYTES / 8;
+export const INST_I32_WIDTH = INST_BYTES / 4;
+// float64 slots
+export const I_REFERENCE_PRICE = 0;
+export const I_TICK_SIZE = 1;
+export const I_LOT_SIZE = 2;
+/** 1/tick_size when that is an integer (0.01 -> 100), else 0: exact tick rounding by division. */
+export const I_TICK_INV = 3;
+// int32 slots (bytes 48..63 of the row)
+/** Sector id (index into Snapshot.sectors). */
+export const J_SECTOR = 12;
+/** Strategy id (index into Snapshot.strategies), -1 for none. */
+export const J_STRATEGY = 13;
+export const J_PROFILE = 14;
 
 export const METHOD_FIXED = 0;
 export const METHOD_SCALED = 1;
@@ -59,6 +76,54 @@ export const MODE_LIVE = 1;
 export const METHOD_NAMES = ["fixed", "scaled"] as const;
 export const ORDER_TYPE_NAMES = ["limit", "market"] as const;
 export const TIF_NAMES = ["day", "ioc", "gtc"] as const;
+
+/**
+ * A profile as the hot path reads it: one flat object of numbers per distinct profile, built from
+ * the shared `profiles` table (each Worker can rebuild its own from the table). One hidden class,
+ * so a decision pays one shape check and then plain fixed-offset loads, where a typed array would
+ * bounds-check every field.
+ */
+export class HotProfile {
+  readonly method: number;
+  readonly defaultSize: number;
+  readonly maxSize: number;
+  readonly orderType: number;
+  readonly tif: number;
+  readonly maxSlippageBps: number;
+  readonly maxDailyTrades: number;
+  readonly maxPositions: number;
+  readonly maxOrderNotional: number;
+  readonly maxGrossExposure: number;
+  readonly maxOrdersPerSecond: number;
+  readonly priceCollarBps: number;
+  readonly maxDailyLoss: number;
+  readonly duplicateWindowMs: number;
+  readonly buyFactor: number;
+  readonly sellFactor: number;
+  readonly tokensPerMs: number;
+
+  constructor(t: Float64Array, id: number) {
+    const o = id * PROFILE_WIDTH;
+    this.method = t[o + P_METHOD]!;
+    this.defaultSize = t[o + P_DEFAULT_SIZE]!;
+    this.maxSize = t[o + P_MAX_SIZE]!;
+    this.orderType = t[o + P_ORDER_TYPE]!;
+    this.tif = t[o + P_TIF]!;
+    this.maxSlippageBps = t[o + P_MAX_SLIPPAGE_BPS]!;
+    this.maxDailyTrades = t[o + P_MAX_DAILY_TRADES]!;
+    this.maxPositions = t[o + P_MAX_POSITIONS]!;
+    this.maxOrderNotional = t[o + P_MAX_ORDER_NOTIONAL]!;
+    this.maxGrossExposure = t[o + P_MAX_GROSS_EXPOSURE]!;
+    this.maxOrdersPerSecond = t[o + P_MAX_ORDERS_PER_SECOND]!;
+    this.priceCollarBps = t[o + P_PRICE_COLLAR_BPS]!;
+    this.maxDailyLoss = t[o + P_MAX_DAILY_LOSS]!;
+    this.duplicateWindowMs = t[o + P_DUPLICATE_WINDOW_MS]!;
+    this.buyFactor = t[o + P_BUY_FACTOR]!;
+    this.sellFactor = t[o + P_SELL_FACTOR]!;
+    this.tokensPerMs = t[o + P_TOKENS_PER_MS]!;
+    Object.freeze(this);
+  }
+}
 
 /** An effective config: what applies to one symbol after inheritance. */
 export interface Effective {
@@ -83,10 +148,13 @@ export interface Snapshot {
   readonly index: ReadonlyMap<string, number>;
   readonly symbols: readonly string[];
   readonly row: Int32Array;
-  readonly instF64: Float64Array;
+  readonly inst: Float64Array;
+  /** The same buffer as `inst`, as int32. */
   readonly instI32: Int32Array;
   readonly profiles: Float64Array;
   readonly profileCount: number;
+  /** The table as flat frozen objects, indexed by profile id: what decide() reads. */
+  readonly hot: readonly HotProfile[];
   /** The same profiles as frozen objects, for the edge (API, CLI, tests), never the hot path. */
   readonly profileObjects: readonly Profile[];
   readonly sectors: readonly string[];
@@ -99,6 +167,5 @@ export interface Snapshot {
 export function effectiveOf(snap: Snapshot, symbol: string): Profile | undefined {
   const i = snap.index.get(symbol);
   if (i === undefined) return undefined;
-  const r = snap.row[i]!;
-  return snap.profileObjects[snap.instI32[r * INST_I32 + II_PROFILE]!];
+  return snap.profileObjects[snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_PROFILE]!];
 }

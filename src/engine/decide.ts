@@ -13,18 +13,16 @@
  *   sector_exposure, max_orders_per_second, duplicate_order.
  */
 import {
-  IF_LOT_SIZE, IF_REFERENCE_PRICE, IF_TICK_SIZE, II_PROFILE, II_SECTOR, INST_F64, INST_I32, METHOD_SCALED,
-  ORDER_LIMIT, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS, P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS,
-  P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND, P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS,
-  P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS, P_TIF, type Snapshot,
+  I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED,
+  ORDER_LIMIT, type Snapshot,
 } from "../config/snapshot.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
-import { RiskState } from "../risk/state.ts";
+import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
 import { roundToTick } from "../risk/checks.ts";
+import { tradingDay } from "../risk/reset.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
-const DAY_MS = 86_400_000;
 // Tolerance for float noise in `size / lot` (0.29 * 100 = 28.999999999999996 is 29 lots).
 const EPS = 1e-9;
 
@@ -74,44 +72,46 @@ export class Decider {
     }
 
     const r = snap.row[i]!;
-    const f = r * INST_F64;
-    const k = r * INST_I32;
-    const inst = snap.instF64;
-    const ref = inst[f + IF_REFERENCE_PRICE]!;
-    const tick = inst[f + IF_TICK_SIZE]!;
-    const lot = inst[f + IF_LOT_SIZE]!;
-    const sector = snap.instI32[k + II_SECTOR]!;
-    const p = snap.instI32[k + II_PROFILE]! * PROFILE_WIDTH;
-    const P = snap.profiles;
+    const o = r * INST_WIDTH;
+    const k = r * INST_I32_WIDTH;
+    const inst = snap.inst;
+    const ref = inst[o + I_REFERENCE_PRICE]!;
+    const lot = inst[o + I_LOT_SIZE]!;
+    const sector = snap.instI32[k + J_SECTOR]!;
+    const pr = snap.hot[snap.instI32[k + J_PROFILE]!]!;
 
-    const day = Math.floor((ts - snap.dayResetMinute * 60_000) / DAY_MS);
-    if (day > st.day) st.rollDay(day);
+    if (ts >= st.nextDayStart) {
+      const day = tradingDay(ts, snap.dayResetMinute);
+      if (day > st.day) st.rollDay(day, snap.dayResetMinute);
+    }
     if (st.tradingState === HALTED) return R.TRADING_HALTED;
 
     // Collar before marking, so an outlier price never becomes the mark.
-    if (Math.abs(price - ref) * 10_000 > P[p + P_PRICE_COLLAR_BPS]! * ref) return R.PRICE_COLLAR;
+    if (Math.abs(price - ref) * 10_000 > pr.priceCollarBps * ref) return R.PRICE_COLLAR;
 
-    // Mark this symbol at the signal price: O(1) updates of the running totals.
-    const pos = st.pos[i]!;
+    // Mark this symbol at the signal price; totals move by this symbol's change only.
+    const S = st.sym;
+    const q = i * SYM_WIDTH;
+    const pos = S[q + S_POS]!;
     const absPos = Math.abs(pos);
-    const expo = absPos * price;
-    const unrl = pos * (price - st.avg[i]!);
-    const dExpo = expo - st.expo[i]!;
-    st.gross += dExpo;
-    if (sector >= 0) st.sectorExpo[sector] = st.sectorExpo[sector]! + dExpo;
-    st.unrealized += unrl - st.unrl[i]!;
-    st.mark[i] = price;
-    st.expo[i] = expo;
-    st.unrl[i] = unrl;
-    if (-(st.realizedToday + st.unrealized - st.unrealizedAtDayStart) > P[p + P_MAX_DAILY_LOSS]!) {
-      st.setTradingState(HALTED, "max_daily_loss", ts);
-      return R.MAX_DAILY_LOSS;
+    if (pos !== 0) {
+      const move = price - S[q + S_MARK]!;
+      st.gross += absPos * move;
+      st.sectorExpo[sector] = st.sectorExpo[sector]! + absPos * move;
+      st.unrealized += pos * move;
+      if (st.unrealizedAtDayStart - st.realizedToday - st.unrealized > pr.maxDailyLoss) {
+        S[q + S_MARK] = price;
+        st.setTradingState(HALTED, "max_daily_loss", ts);
+        return R.MAX_DAILY_LOSS;
+      }
     }
+    S[q + S_MARK] = price;
 
-    if (st.dailyTrades >= P[p + P_MAX_DAILY_TRADES]!) return R.MAX_DAILY_TRADES;
+    if (st.dailyTrades >= pr.maxDailyTrades) return R.MAX_DAILY_TRADES;
 
-    let size = P[p + P_DEFAULT_SIZE]!;
-    if (P[p + P_METHOD] === METHOD_SCALED) size *= strength;
+    // Branch-free where the branch would follow random data (method, lot, side): a mispredicted
+    // branch costs more than the arithmetic it skips.
+    const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
     let qty = Math.floor(size / lot + EPS) * lot;
     if (qty <= 0) return R.ZERO_QUANTITY;
 
@@ -124,49 +124,46 @@ export class Decider {
     }
 
     // The largest qty that keeps |pos + side*qty| within the limit; a reducing order always has room.
-    const room = P[p + P_MAX_SIZE]! - side * pos;
+    const room = pr.maxSize - side * pos;
     if (qty > room) {
       qty = Math.floor(room / lot + EPS) * lot;
       if (qty <= 0) return R.MAX_POSITION_SIZE;
     }
 
-    const orderType = P[p + P_ORDER_TYPE]!;
-    let px = price;
-    if (orderType === ORDER_LIMIT) {
-      px = roundToTick(price * (1 + (side * P[p + P_LIMIT_OFFSET_BPS]!) / 10_000), tick, side);
-      if (!(px > 0)) return R.INVALID_SIGNAL;
-    }
+    const orderType = pr.orderType;
+    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
+    const px = orderType === ORDER_LIMIT ? limit : price;
+    if (!(px > 0)) return R.INVALID_SIGNAL;
 
-    if (qty * px > P[p + P_MAX_ORDER_NOTIONAL]!) return R.MAX_ORDER_NOTIONAL;
-    if (pos === 0 && st.openPositions >= P[p + P_MAX_POSITIONS]!) return R.MAX_POSITIONS;
+    if (qty * px > pr.maxOrderNotional) return R.MAX_ORDER_NOTIONAL;
+    if (pos === 0 && st.openPositions >= pr.maxPositions) return R.MAX_POSITIONS;
 
     const grow = Math.abs(pos + side * qty) - absPos;
     if (grow > 0) {
       const add = grow * price;
-      if (st.gross + add > P[p + P_MAX_GROSS_EXPOSURE]!) return R.MAX_GROSS_EXPOSURE;
-      if (sector >= 0 && st.sectorExpo[sector]! + add > snap.sectorLimit[sector]!) return R.SECTOR_EXPOSURE;
+      if (st.gross + add > pr.maxGrossExposure) return R.MAX_GROSS_EXPOSURE;
+      if (st.sectorExpo[sector]! + add > snap.sectorLimit[sector]!) return R.SECTOR_EXPOSURE;
     }
 
     // Token bucket per symbol on the signal clock: burst and refill rate are both the limit.
-    const rate = P[p + P_MAX_ORDERS_PER_SECOND]!;
-    let tokens = st.tokens[i]!;
-    const lastTs = st.tokenTs[i]!;
+    const rate = pr.maxOrdersPerSecond;
+    let tokens = S[q + S_TOKENS]!;
+    const lastTs = S[q + S_TOKEN_TS]!;
     if (tokens !== tokens) tokens = rate; // NaN: first order for this symbol, bucket full
-    else if (ts > lastTs) tokens = Math.min(rate, tokens + ((ts - lastTs) * rate) / 1000);
-    const bucketTs = ts > lastTs ? ts : lastTs;
-    st.tokens[i] = tokens;
-    st.tokenTs[i] = bucketTs;
+    else if (ts > lastTs) tokens = Math.min(rate, tokens + (ts - lastTs) * pr.tokensPerMs);
+    S[q + S_TOKENS] = tokens;
+    S[q + S_TOKEN_TS] = ts > lastTs ? ts : lastTs;
     if (tokens < 1) return R.MAX_ORDERS_PER_SECOND;
 
-    if (st.dupSide[i] === side && st.dupQty[i] === qty && st.dupPrice[i] === px && ts - st.dupTs[i]! < P[p + P_DUPLICATE_WINDOW_MS]!) {
+    const signedQty = side * qty;
+    if (S[q + S_DUP_QTY] === signedQty && S[q + S_DUP_PRICE] === px && ts - S[q + S_DUP_TS]! < pr.duplicateWindowMs) {
       return R.DUPLICATE_ORDER;
     }
 
-    st.tokens[i] = tokens - 1;
-    st.dupTs[i] = ts;
-    st.dupSide[i] = side;
-    st.dupQty[i] = qty;
-    st.dupPrice[i] = px;
+    S[q + S_TOKENS] = tokens - 1;
+    S[q + S_DUP_TS] = ts;
+    S[q + S_DUP_QTY] = signedQty;
+    S[q + S_DUP_PRICE] = px;
     st.dailyTrades++;
 
     this.symbolIndex = i;
@@ -174,8 +171,8 @@ export class Decider {
     this.qty = qty;
     this.price = px;
     this.orderType = orderType;
-    this.tif = P[p + P_TIF]!;
-    this.slippageBps = P[p + P_MAX_SLIPPAGE_BPS]!;
+    this.tif = pr.tif;
+    this.slippageBps = pr.maxSlippageBps;
     this.ts = ts;
     return R.ACCEPTED;
   }
@@ -184,33 +181,35 @@ export class Decider {
   fill(i: number, side: number, qty: number, price: number): void {
     const snap = this.snap;
     const st = this.state;
-    const pos = st.pos[i]!;
+    const S = st.sym;
+    const q = i * SYM_WIDTH;
+    const pos = S[q + S_POS]!;
     const absPos = Math.abs(pos);
+    const avg = S[q + S_AVG]!;
     const next = pos + side * qty;
+    let nextAvg = avg;
     if (pos === 0 || pos > 0 === side > 0) {
-      st.avg[i] = (st.avg[i]! * absPos + price * qty) / Math.abs(next);
+      nextAvg = (avg * absPos + price * qty) / Math.abs(next);
     } else {
       const closed = qty < absPos ? qty : absPos;
-      const pnl = closed * (price - st.avg[i]!) * (pos > 0 ? 1 : -1);
+      const pnl = closed * (price - avg) * (pos > 0 ? 1 : -1);
       st.realized[i] = st.realized[i]! + pnl;
       st.realizedToday += pnl;
-      if (qty > absPos) st.avg[i] = price; // flipped: the remainder opens at the fill price
-      else if (next === 0) st.avg[i] = 0;
+      if (qty > absPos) nextAvg = price; // flipped: the remainder opens at the fill price
+      else if (next === 0) nextAvg = 0;
     }
-    st.pos[i] = next;
     if (pos === 0 && next !== 0) st.openPositions++;
     else if (pos !== 0 && next === 0) st.openPositions--;
 
-    const mark = st.mark[i]! > 0 ? st.mark[i]! : price;
-    const expo = Math.abs(next) * mark;
-    const unrl = next * (mark - st.avg[i]!);
-    const dExpo = expo - st.expo[i]!;
+    // A fill before any signal (a live venue after restart) marks at its own price.
+    const mark = S[q + S_MARK]! > 0 ? S[q + S_MARK]! : price;
+    const dExpo = (Math.abs(next) - absPos) * mark;
     st.gross += dExpo;
-    const sector = snap.instI32[snap.row[i]! * INST_I32 + II_SECTOR]!;
-    if (sector >= 0) st.sectorExpo[sector] = st.sectorExpo[sector]! + dExpo;
-    st.unrealized += unrl - st.unrl[i]!;
-    st.mark[i] = mark;
-    st.expo[i] = expo;
-    st.unrl[i] = unrl;
+    const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
+    st.sectorExpo[sector] = st.sectorExpo[sector]! + dExpo;
+    st.unrealized += next * (mark - nextAvg) - pos * (mark - avg);
+    S[q + S_POS] = next;
+    S[q + S_AVG] = nextAvg;
+    S[q + S_MARK] = mark;
   }
 }

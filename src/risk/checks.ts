@@ -5,14 +5,15 @@
 
 /**
  * Round a price onto the tick grid towards the passive side: down for a buy (side 1), up for a
- * sell (side -1). When 1/tick is an integer (0.01, 0.05, 0.25 ...), dividing by it gives the
- * double nearest the decimal price (190.53, not 190.53000000000003).
- * @example roundToTick(190.5381, 0.01, 1) === 190.53
+ * sell (side -1). `tickInv` is 1/tick when that is an integer (precomputed in the Snapshot), 0
+ * otherwise: multiplying by it avoids a division, and dividing the step count by it gives the
+ * double nearest the decimal price (190.53, not 190.53000000000003). The 1e-9 tolerance absorbs
+ * the float error of a price already on the grid.
+ * @example roundToTick(190.5381, 0.01, 100, 1) === 190.53
  */
-export function roundToTick(price: number, tick: number, side: number): number {
-  const steps = price / tick;
-  const n = side > 0 ? Math.floor(steps + 1e-9) : Math.ceil(steps - 1e-9);
-  const inv = 1 / tick;
-  const invInt = Math.round(inv);
-  return Math.abs(inv - invInt) < 1e-9 * invInt ? n / invInt : n * tick;
+export function roundToTick(price: number, tick: number, tickInv: number, side: number): number {
+  const steps = tickInv > 0 ? price * tickInv : price / tick;
+  // side * floor(side * x): floor for a buy, ceil for a sell, without a branch on the side.
+  const n = side * Math.floor(side * steps + 1e-9);
+  return tickInv > 0 ? n / tickInv : n * tick;
 }
