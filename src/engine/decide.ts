@@ -99,13 +99,13 @@ export class Decider {
       st.gross += absPos * move;
       st.sectorExpo[sector] = st.sectorExpo[sector]! + absPos * move;
       st.unrealized += pos * move;
-      if (st.unrealizedAtDayStart - st.realizedToday - st.unrealized > pr.maxDailyLoss) {
-        S[q + S_MARK] = price;
-        st.setTradingState(HALTED, "max_daily_loss", ts);
-        return R.MAX_DAILY_LOSS;
-      }
     }
     S[q + S_MARK] = price;
+    // Portfolio-wide: a loss realised on another symbol, or made by fills, counts here too.
+    if (st.unrealizedAtDayStart - st.realizedToday - st.unrealized > pr.maxDailyLoss) {
+      st.setTradingState(HALTED, "max_daily_loss", ts);
+      return R.MAX_DAILY_LOSS;
+    }
 
     if (st.dailyTrades >= pr.maxDailyTrades) return R.MAX_DAILY_TRADES;
 

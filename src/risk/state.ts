@@ -12,7 +12,7 @@
  * path. `rebuildTotals()` recomputes them from the rows after a reload remap.
  */
 import { INST_I32_WIDTH, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
-import { dayStart } from "./reset.ts";
+import { dayStart, tradingDay } from "./reset.ts";
 import { ACTIVE, TRADING_STATES, type TradingStateChange } from "./trading-state.ts";
 
 /** Signed position. */
@@ -111,8 +111,13 @@ export class RiskState {
     next.dailyTrades = this.dailyTrades;
     next.realizedToday = this.realizedToday;
     next.day = this.day;
-    // The reset time may have changed with the config: the current day ends at the new time.
-    next.nextDayStart = Number.isFinite(this.day) ? dayStart(this.day + 1, to.dayResetMinute) : this.nextDayStart;
+    next.nextDayStart = this.nextDayStart;
+    if (Number.isFinite(this.day) && from.dayResetMinute !== to.dayResetMinute) {
+      // The reset time changed: the current day ends at the first new reset after it began, and
+      // is renumbered on the new clock so the next roll compares like with like.
+      next.day = tradingDay(dayStart(this.day, from.dayResetMinute), to.dayResetMinute);
+      next.nextDayStart = dayStart(next.day + 1, to.dayResetMinute);
+    }
     next.tradingState = this.tradingState;
     next.changes.push(...this.changes);
     next.rebuildTotals(to);
