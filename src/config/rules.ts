@@ -4,11 +4,13 @@
  * A rule is evaluated once per distinct profile (see resolve.ts), and reported at the layer that
  * first breaks it: the defaults, a strategy, or a symbol's own override. A symbol that merely
  * inherits a broken strategy is covered by the strategy's issue, so one bad default does not
- * become a hundred thousand lines. Warnings are collected here and returned, never logged.
+ * become a hundred thousand lines. A layer that sets one of the rule's fields itself and is still
+ * broken is reported too, so fixing the parent does not reveal a second round of issues.
+ * Warnings are collected here and returned, never logged.
  */
 import { formatPath, type ConfigIssue, type ConfigWarning, type IssueCode, type WarningCode } from "./errors.ts";
 import type { Resolution } from "./resolve.ts";
-import type { ConfigDocument, Section } from "./schema.ts";
+import type { ConfigDocument, Section, StrategyEntry, SymbolEntry } from "./schema.ts";
 import type { Effective } from "./snapshot.ts";
 
 interface ProfileRule {
@@ -16,6 +18,8 @@ interface ProfileRule {
   readonly code: IssueCode | WarningCode;
   readonly section: Section;
   readonly field: string;
+  /** The fields the rule reads: a layer that sets one of them answers for the rule itself. */
+  readonly reads: readonly (readonly [Section, string])[];
   readonly broken: (e: Effective) => boolean;
   readonly message: (e: Effective) => string;
 }
@@ -26,6 +30,7 @@ const PROFILE_RULES: readonly ProfileRule[] = [
     code: "max_not_above_default",
     section: "position_sizing",
     field: "max_position_size",
+    reads: [["position_sizing", "default_position_size"], ["position_sizing", "max_position_size"]],
     broken: (e) => !(e.position_sizing.max_position_size > e.position_sizing.default_position_size),
     message: (e) =>
       `max_position_size (${e.position_sizing.max_position_size}) must be greater than default_position_size (${e.position_sizing.default_position_size})`,
@@ -35,6 +40,7 @@ const PROFILE_RULES: readonly ProfileRule[] = [
     code: "offset_at_or_above_collar",
     section: "execution",
     field: "limit_offset_bps",
+    reads: [["execution", "order_type"], ["execution", "limit_offset_bps"], ["limits", "price_collar_bps"]],
     broken: (e) => e.execution.order_type === "limit" && e.execution.limit_offset_bps >= e.limits.price_collar_bps,
     message: (e) =>
       `limit_offset_bps (${e.execution.limit_offset_bps}) is at or above price_collar_bps (${e.limits.price_collar_bps}): every limit order would be rejected by the collar`,
@@ -44,6 +50,7 @@ const PROFILE_RULES: readonly ProfileRule[] = [
     code: "max_far_above_default",
     section: "position_sizing",
     field: "max_position_size",
+    reads: [["position_sizing", "default_position_size"], ["position_sizing", "max_position_size"]],
     broken: (e) => e.position_sizing.max_position_size > 100 * e.position_sizing.default_position_size,
     message: (e) =>
       `max_position_size (${e.position_sizing.max_position_size}) is over 100x default_position_size (${e.position_sizing.default_position_size})`,
@@ -53,6 +60,7 @@ const PROFILE_RULES: readonly ProfileRule[] = [
     code: "high_daily_trades",
     section: "limits",
     field: "max_daily_trades",
+    reads: [["limits", "max_daily_trades"]],
     broken: (e) => e.limits.max_daily_trades > 200,
     message: (e) => `max_daily_trades (${e.limits.max_daily_trades}) is over 200`,
   },
@@ -99,7 +107,7 @@ export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
   const defaultsMask = masks[res.defaultsProfile]!;
   for (let s = 0; s < res.strategyNames.length; s++) {
     const name = res.strategyNames[s]!;
-    report(res.strategyProfile[s]!, defaultsMask, (sec) => ["strategies", name, sec]);
+    report(res.strategyProfile[s]!, defaultsMask & ~setsFieldsOf(doc.strategies[name]!), (sec) => ["strategies", name, sec]);
   }
 
   const usedSectors = new Set<string>();
@@ -107,14 +115,15 @@ export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
     const name = res.symbolNames[i]!;
     const entry = doc.symbols[name]!;
     usedSectors.add(entry.sector);
-    if (!(entry.sector in doc.risk.sectors)) {
+    // Object.hasOwn, not `in`: `in` walks the prototype chain, so "toString" would count as defined.
+    if (!Object.hasOwn(doc.risk.sectors, entry.sector)) {
       issues.push({
         path: formatPath(["symbols", name, "sector"]),
         code: "unknown_sector",
         message: `sector ${JSON.stringify(entry.sector)} is not defined in risk.sectors`,
       });
     }
-    if (entry.strategy !== undefined && !(entry.strategy in doc.strategies)) {
+    if (entry.strategy !== undefined && !Object.hasOwn(doc.strategies, entry.strategy)) {
       issues.push({
         path: formatPath(["symbols", name, "strategy"]),
         code: "unknown_strategy",
@@ -123,7 +132,7 @@ export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
     }
     const profile = res.symbolProfile[i]!;
     const parent = res.symbolParent[i]!;
-    if (profile !== parent) report(profile, masks[parent]!, (sec) => ["symbols", name, sec]);
+    if (profile !== parent) report(profile, masks[parent]! & ~setsFieldsOf(entry), (sec) => ["symbols", name, sec]);
   }
 
   for (const sector of Object.keys(doc.risk.sectors)) {
@@ -139,4 +148,18 @@ export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
     });
   }
   return { issues, warnings };
+}
+
+/** One bit per rule that reads a field this layer sets itself. */
+function setsFieldsOf(layer: StrategyEntry | SymbolEntry): number {
+  let m = 0;
+  for (let r = 0; r < PROFILE_RULES.length; r++) {
+    for (const [section, field] of PROFILE_RULES[r]!.reads) {
+      if ((layer[section] as Record<string, unknown> | undefined)?.[field] !== undefined) {
+        m |= 1 << r;
+        break;
+      }
+    }
+  }
+  return m;
 }

@@ -1,0 +1,74 @@
+/**
+ * The config half, off the hot path: validate + compile a document, at three universe sizes.
+ *   bun bench/config.bench.ts         (npm run bench)
+ * Prints mitata's table, then the figures the project is judged by:
+ *   - the median of validate + hash + compile (prepareValue) at 500, 10,000 and 100,000 symbols,
+ *     and its cost per symbol, which should stay flat (linear scaling);
+ *   - the same against the shape check alone (zod's Document.safeParse) measured in this run, so
+ *     the share of inheritance, rules, hashing and compiling is a ratio, not a guess;
+ *   - the memory a compiled Snapshot keeps per symbol at 100,000 symbols (heap and typed arrays).
+ */
+import { heapStats } from "bun:jsc";
+import { bench, do_not_optimize, group, run, summary } from "mitata";
+import { prepareValue, type Prepared } from "../src/config/prepare.ts";
+import { Document } from "../src/config/schema.ts";
+import { generateDocument } from "./gen-config.ts";
+
+const SIZES = [500, 10_000, 100_000];
+const docs = new Map(SIZES.map((n) => [n, generateDocument(n)] as const));
+
+for (const n of SIZES) {
+  const raw = docs.get(n)!;
+  const check = prepareValue(raw);
+  if (!check.ok) throw new Error(`generated ${n}-symbol config is invalid: ${JSON.stringify(check.issues.slice(0, 3))}`);
+  group(`${n} symbols`, () => {
+    summary(() => {
+      bench(`zod shape only (${n})`, () => do_not_optimize(Document.safeParse(raw))).baseline(true);
+      bench(`validate + compile (${n})`, () => do_not_optimize(prepareValue(raw)));
+    });
+  });
+}
+
+const { benchmarks } = await run();
+const stat = (name: string) => benchmarks.find((b) => b.alias === name)?.runs[0]?.stats;
+
+console.log("\nvalidate + compile (median, this run):");
+let perSymbol500 = Number.NaN;
+for (const n of SIZES) {
+  const full = stat(`validate + compile (${n})`);
+  const shape = stat(`zod shape only (${n})`);
+  if (full === undefined || shape === undefined) throw new Error(`no figures for ${n}`);
+  const perSymbol = full.p50 / n;
+  if (n === 500) perSymbol500 = perSymbol;
+  console.log(
+    `  ${String(n).padStart(6)} symbols: ${(full.p50 / 1e6).toFixed(2)} ms (${perSymbol.toFixed(0)} ns/symbol, ` +
+      `${(perSymbol / perSymbol500).toFixed(2)}x the per-symbol cost at 500) | ${(full.p50 / shape.p50).toFixed(2)}x zod's shape check alone`,
+  );
+}
+console.log("  targets: 500 symbols <= 1 ms median; per-symbol cost flat from 500 to 100,000");
+
+// Memory kept by a compiled Snapshot: build the document, keep only the Snapshot, and compare
+// the heap (JS objects) and the typed arrays' buffers against the heap before the document.
+// The symbol name strings are counted: the Snapshot's index keeps them alive.
+const N = 100_000;
+function snapshotOnly(): Prepared["snapshot"] {
+  const r = prepareValue(generateDocument(N));
+  if (!r.ok) throw new Error("invalid");
+  return r.snapshot;
+}
+Bun.gc(true);
+const before = heapStats().heapSize;
+const kept = snapshotOnly();
+Bun.gc(true);
+// heapSize counts the typed arrays' buffers too (their bytes are reported to the GC as extra memory).
+const grown = heapStats().heapSize - before;
+const buffers = kept.row.byteLength + kept.inst.byteLength + kept.profiles.byteLength + kept.sectorLimit.byteLength;
+console.log(
+  `\ncompiled Snapshot, ${N.toLocaleString()} symbols: heap +${(grown / 1024 / 1024).toFixed(1)} MiB, ` +
+    `of which typed arrays ${(buffers / 1024 / 1024).toFixed(1)} MiB`,
+);
+console.log(
+  `  ${(grown / N).toFixed(0)} bytes per symbol: ${(buffers / N).toFixed(0)} in typed arrays, ${((grown - buffers) / N).toFixed(0)} in the ` +
+    `name index and the names (target <= 128; the review estimated ~4.1 KB per symbol for the old system)`,
+);
+do_not_optimize(kept);
