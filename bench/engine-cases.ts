@@ -12,7 +12,7 @@ import { prepareValue } from "../src/config/prepare.ts";
 import { Execution, Limits, PositionSizing } from "../src/config/schema.ts";
 import { effectiveOf } from "../src/config/snapshot.ts";
 import { Decider } from "../src/engine/decide.ts";
-import { SIDE_BUY, SIDE_SELL, type Signal } from "../src/engine/signal.ts";
+import { toSignal, type Signal } from "../src/engine/signal.ts";
 import { generateDocument, rng } from "./gen-config.ts";
 
 /** The old system's per-access model: sections plus the cross-field rule, validated each time. */
@@ -61,15 +61,20 @@ export function engineCases(n: number): EngineCases {
   for (let k = 0; k < RING; k++) {
     const symbol = snap.symbols[Math.floor(rand() * n)]!;
     const ref = doc.symbols[symbol]!.reference_price;
-    signals.push({
+    // Each signal is read from its wire form by the edge's own parser, as an ingest line would
+    // be: its symbol is then a fresh string, not the Map's own key object. With the key object
+    // itself the floor's Map.get skips comparing characters, which no real signal ever gets.
+    const line = JSON.stringify({
       id: String(k),
       symbol,
-      side: rand() < 0.5 ? SIDE_BUY : SIDE_SELL,
+      side: rand() < 0.5 ? "buy" : "sell",
       strength: 0.1 + rand() * 0.9,
       price: ref * (1 + (rand() - 0.5) * 0.01),
       ts: 0,
-      strategy: "",
     });
+    const parsed = toSignal(JSON.parse(line), () => 0);
+    if (!parsed.ok) throw new Error(`bench signal unreadable: ${parsed.message}`);
+    signals.push(parsed.signal);
     // The old system held a plain per-symbol dict and validated it on every access.
     effective.push(JSON.parse(JSON.stringify(effectiveOf(snap, symbol))));
   }

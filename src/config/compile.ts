@@ -10,7 +10,7 @@ import {
   METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
   P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
   P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS,
-  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_TOKENS_PER_MS, TIF_NAMES, HotProfile, type Profile, type Snapshot,
+  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_BUCKET_MILLI, TIF_NAMES, HotProfile, type Profile, type Snapshot,
 } from "./snapshot.ts";
 
 /** A typed array over shared memory, so Workers and other readers can map the same bytes. */
@@ -41,7 +41,7 @@ export function writeProfile(table: Float64Array, p: Profile): void {
   table[o + P_DUPLICATE_WINDOW_MS] = l.duplicate_window_ms;
   table[o + P_BUY_FACTOR] = 1 + x.limit_offset_bps / 10_000;
   table[o + P_SELL_FACTOR] = 1 - x.limit_offset_bps / 10_000;
-  table[o + P_TOKENS_PER_MS] = l.max_orders_per_second / 1000;
+  table[o + P_BUCKET_MILLI] = l.max_orders_per_second * 1000;
 }
 
 /** 1/tick when it is an integer within float noise (0.01 -> 100), else 0. */

@@ -40,8 +40,12 @@ export const P_DUPLICATE_WINDOW_MS = 14;
 export const P_BUY_FACTOR = 15;
 /** 1 - limit_offset_bps / 1e4: a sell's limit price factor. */
 export const P_SELL_FACTOR = 16;
-/** max_orders_per_second / 1000: token refill per millisecond of signal clock. */
-export const P_TOKENS_PER_MS = 17;
+/**
+ * max_orders_per_second * 1000: the token bucket's capacity in thousandths of a token. The bucket
+ * counts in thousandths so that refill (elapsed ms * rate) is exact integer arithmetic: a float
+ * refill of rate/1000 per ms drifts (500 ms * 0.002 < 1) and would refuse an order that is due.
+ */
+export const P_BUCKET_MILLI = 17;
 /** 18 fields padded to 24: a profile row is 192 bytes, three cache lines. */
 export const PROFILE_WIDTH = 24;
 
@@ -100,7 +104,7 @@ export class HotProfile {
   readonly duplicateWindowMs: number;
   readonly buyFactor: number;
   readonly sellFactor: number;
-  readonly tokensPerMs: number;
+  readonly bucketMilli: number;
 
   constructor(t: Float64Array, id: number) {
     const o = id * PROFILE_WIDTH;
@@ -120,7 +124,7 @@ export class HotProfile {
     this.duplicateWindowMs = t[o + P_DUPLICATE_WINDOW_MS]!;
     this.buyFactor = t[o + P_BUY_FACTOR]!;
     this.sellFactor = t[o + P_SELL_FACTOR]!;
-    this.tokensPerMs = t[o + P_TOKENS_PER_MS]!;
+    this.bucketMilli = t[o + P_BUCKET_MILLI]!;
     Object.freeze(this);
   }
 }

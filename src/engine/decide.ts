@@ -146,21 +146,22 @@ export class Decider {
     }
 
     // Token bucket per symbol on the signal clock: burst and refill rate are both the limit.
-    const rate = pr.maxOrdersPerSecond;
+    // Counted in thousandths of a token, so a refill of (elapsed ms * rate) is exact.
+    const cap = pr.bucketMilli;
     let tokens = S[q + S_TOKENS]!;
     const lastTs = S[q + S_TOKEN_TS]!;
-    if (tokens !== tokens) tokens = rate; // NaN: first order for this symbol, bucket full
-    else if (ts > lastTs) tokens = Math.min(rate, tokens + (ts - lastTs) * pr.tokensPerMs);
+    if (tokens !== tokens) tokens = cap; // NaN: first order for this symbol, bucket full
+    else if (ts > lastTs) tokens = Math.min(cap, tokens + (ts - lastTs) * pr.maxOrdersPerSecond);
     S[q + S_TOKENS] = tokens;
     S[q + S_TOKEN_TS] = ts > lastTs ? ts : lastTs;
-    if (tokens < 1) return R.MAX_ORDERS_PER_SECOND;
+    if (tokens < 1000) return R.MAX_ORDERS_PER_SECOND;
 
     const signedQty = side * qty;
     if (S[q + S_DUP_QTY] === signedQty && S[q + S_DUP_PRICE] === px && ts - S[q + S_DUP_TS]! < pr.duplicateWindowMs) {
       return R.DUPLICATE_ORDER;
     }
 
-    S[q + S_TOKENS] = tokens - 1;
+    S[q + S_TOKENS] = tokens - 1000;
     S[q + S_DUP_TS] = ts;
     S[q + S_DUP_QTY] = signedQty;
     S[q + S_DUP_PRICE] = px;

@@ -7,15 +7,14 @@
  * Round a price onto the tick grid towards the passive side: down for a buy (side 1), up for a
  * sell (side -1). `tickInv` is 1/tick when that is an integer (precomputed in the Snapshot), 0
  * otherwise: multiplying by it avoids a division, and dividing the step count by it gives the
- * double nearest the decimal price (190.53, not 190.53000000000003). The tolerance absorbs the
- * float error of a price already on the grid: that error grows with the number of steps (a few
- * units in the last place of `steps`), so it is relative, 1e-12 of the step count, plus 1e-9 for
- * small counts. A price within that of a grid point is treated as on it.
+ * double nearest the decimal price (190.53, not 190.53000000000003). A price within 1e-9 ticks of a
+ * grid point, or within the float error of `steps` (16 units in its last place, which matters past
+ * ~2^18 steps: 262144.03 at tick 0.01), counts as on the grid and is not moved.
  * @example roundToTick(190.5381, 0.01, 100, 1) === 190.53
  */
 export function roundToTick(price: number, tick: number, tickInv: number, side: number): number {
   const steps = tickInv > 0 ? price * tickInv : price / tick;
   // side * floor(side * x): floor for a buy, ceil for a sell, without a branch on the side.
-  const n = side * Math.floor(side * steps + (1e-9 + steps * 1e-12));
+  const n = side * Math.floor(side * steps + Math.max(1e-9, steps * 4e-15));
   return tickInv > 0 ? n / tickInv : n * tick;
 }
