@@ -15,6 +15,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (embedded default config, paper mode)", load: () => import("./cli/serve.ts") },
   validate: { summary: "check a config file against every rule", load: () => import("./cli/validate.ts") },
+  replay: { summary: "replay a CSV or JSONL signal file through the engine, deterministically", load: () => import("./cli/replay.ts") },
   schema: { summary: "print the JSON Schema of the config document", load: () => import("./cli/schema.ts") },
 };
 
