@@ -22,6 +22,13 @@ describe("parseText", () => {
     }
   });
 
+  test("a TOML syntax error names its line and column, on one line", () => {
+    const r = parseText('[trading]\nmode = "paper"\nmax_symbols = = 5\n', "toml");
+    if (r.ok) throw new Error("parsed");
+    expect(r.issue.message).toMatch(/^invalid TOML: line 3, column \d+: \S/);
+    expect(r.issue.message).not.toContain("\n");
+  });
+
   test("prepareText carries the parse error as its only issue", () => {
     const r = prepareText("not json", "json");
     if (r.ok) throw new Error("parsed");
