@@ -1,0 +1,168 @@
+/**
+ * The schema, as numbered migrations embedded in the code, so `bun build --compile` carries them
+ * and a binary never depends on SQL files beside it. Append only: a migration that has shipped is
+ * never edited (databases out there already ran it); a change is a new entry at the end.
+ *
+ * Applied versions are recorded in `schema_migrations` (version, applied_at). `migrate()` applies
+ * the missing ones in one IMMEDIATE transaction, so a crash or a second process starting at the
+ * same moment leaves the schema either before or after, never between. A database with a version
+ * this code does not know is refused and left untouched.
+ */
+import type { Database } from "bun:sqlite";
+import { NotAKeelDatabaseError, SchemaTooNewError, StoreError } from "./errors.ts";
+
+export interface Migration {
+  /** 1, 2, ...: its position in MIGRATIONS plus one. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The bookkeeping table itself; not a migration, because it must exist to record the first. */
+export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+)`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "config versions, audit log, order journal",
+    // Journal enums are small integers (side 1/-1, order type and tif as in config/snapshot.ts);
+    // the CHECKs are the last line of defence: a bad row fails its whole batch, never half of it.
+    sql: `
+CREATE TABLE config_versions (
+  version    INTEGER PRIMARY KEY,
+  hash       TEXT NOT NULL CHECK (length(hash) = 64),
+  canonical  TEXT NOT NULL,
+  parent     INTEGER REFERENCES config_versions(version),
+  author     TEXT NOT NULL,
+  message    TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE active_version (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL REFERENCES config_versions(version)
+);
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY,
+  ts           INTEGER NOT NULL,
+  author       TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  from_version INTEGER REFERENCES config_versions(version),
+  to_version   INTEGER REFERENCES config_versions(version),
+  changes      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(changes)),
+  reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE orders (
+  seq            INTEGER PRIMARY KEY,
+  signal_id      TEXT NOT NULL,
+  symbol         TEXT NOT NULL,
+  side           INTEGER NOT NULL CHECK (side IN (-1, 1)),
+  qty            REAL NOT NULL CHECK (qty > 0),
+  price          REAL NOT NULL CHECK (price > 0),
+  order_type     INTEGER NOT NULL,
+  tif            INTEGER NOT NULL,
+  config_version INTEGER NOT NULL REFERENCES config_versions(version),
+  signal_price   REAL NOT NULL,
+  ts             INTEGER NOT NULL,
+  day            INTEGER NOT NULL
+);
+CREATE TABLE fills (
+  seq      INTEGER PRIMARY KEY,
+  order_id TEXT NOT NULL,
+  symbol   TEXT NOT NULL,
+  side     INTEGER NOT NULL CHECK (side IN (-1, 1)),
+  qty      REAL NOT NULL CHECK (qty > 0),
+  price    REAL NOT NULL CHECK (price > 0),
+  ts       INTEGER NOT NULL,
+  day      INTEGER NOT NULL
+);
+CREATE TABLE state_changes (
+  seq        INTEGER PRIMARY KEY,
+  from_state TEXT NOT NULL CHECK (from_state IN ('ACTIVE', 'REDUCING', 'HALTED')),
+  to_state   TEXT NOT NULL CHECK (to_state IN ('ACTIVE', 'REDUCING', 'HALTED')),
+  reason     TEXT NOT NULL,
+  ts         INTEGER NOT NULL,
+  day        INTEGER NOT NULL
+);`,
+  },
+  {
+    version: 2,
+    name: "indexes by trading day and hash, position carry for retention",
+    // An index on (day) keeps rowid order within a day, so a day reads back in seq order
+    // without a sort. WITHOUT ROWID: the carry is looked up by symbol only.
+    sql: `
+CREATE INDEX config_versions_hash ON config_versions(hash);
+CREATE INDEX orders_day ON orders(day);
+CREATE INDEX fills_day ON fills(day);
+CREATE INDEX state_changes_day ON state_changes(day);
+CREATE TABLE position_carry (
+  symbol      TEXT PRIMARY KEY,
+  position    REAL NOT NULL,
+  avg_price   REAL NOT NULL,
+  realized    REAL NOT NULL,
+  through_seq INTEGER NOT NULL
+) WITHOUT ROWID;`,
+  },
+];
+
+for (let k = 0; k < MIGRATIONS.length; k++) {
+  // A numbering slip would make databases disagree about what version N means; fail at load.
+  if (MIGRATIONS[k]!.version !== k + 1) throw new Error(`MIGRATIONS[${k}] has version ${MIGRATIONS[k]!.version}, expected ${k + 1}`);
+}
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The schema version recorded in a database: 0 for an empty one. Only reads, so it is safe on a
+ * database that is about to be refused. Throws NotAKeelDatabaseError for someone else's database.
+ */
+export function schemaVersion(db: Database, path: string): number {
+  let tables: { name: string }[];
+  try {
+    tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+  } catch (err) {
+    // "file is not a database", "database disk image is malformed", ...
+    throw new NotAKeelDatabaseError(path, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  if (!tables.some((t) => t.name === "schema_migrations")) {
+    if (tables.length > 0) throw new NotAKeelDatabaseError(path, `it has tables (${tables.slice(0, 3).map((t) => t.name).join(", ")}) but no schema_migrations`);
+    return 0;
+  }
+  const rows = db.query<{ version: number }, []>("SELECT version FROM schema_migrations ORDER BY version").all();
+  // Versions must be exactly 1..N: a gap means someone edited the table by hand.
+  for (let k = 0; k < rows.length; k++) {
+    if (rows[k]!.version !== k + 1) throw new StoreError(`${path}: schema_migrations is inconsistent (versions ${rows.map((r) => r.version).join(", ")}); refusing to open it`);
+  }
+  return rows.length;
+}
+
+/**
+ * Bring the database up to SCHEMA_VERSION in one transaction; returns the versions before and after.
+ * Throws SchemaTooNewError (nothing written) when the database is ahead of this code.
+ */
+export function migrate(db: Database, path: string, now: () => number = Date.now): { from: number; to: number } {
+  const known = SCHEMA_VERSION;
+  // Check before BEGIN IMMEDIATE: refusing must not even take the write lock.
+  const seen = schemaVersion(db, path);
+  if (seen > known) throw new SchemaTooNewError(path, seen, known);
+  if (seen === known) return { from: seen, to: seen };
+  const apply = db.transaction(() => {
+    // Another process may have migrated between the check and the lock: read again under it.
+    const from = schemaVersion(db, path);
+    if (from > known) throw new SchemaTooNewError(path, from, known);
+    db.run(SCHEMA_MIGRATIONS_DDL);
+    const record = db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
+    for (const m of MIGRATIONS) {
+      if (m.version <= from) continue;
+      db.run(m.sql);
+      record.run(m.version, now());
+    }
+    record.finalize();
+    return from;
+  });
+  const from = apply.immediate();
+  return { from, to: known };
+}

@@ -1,0 +1,363 @@
+/**
+ * The SQLite store: the shared Store contract on a real file and in memory, then what only a
+ * database file can show: migrations (fresh, upgrade, refusal of a newer schema), the pragmas,
+ * separate paper and live files, a read-only reader beside a writer, durability across a crash
+ * of the writing process, and integrity after work.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUSY_TIMEOUT_MS, dbPathFor } from "../../src/store/db.ts";
+import {
+  JournalCommitError,
+  NotAKeelDatabaseError,
+  SchemaTooNewError,
+  SchemaTooOldError,
+  StoreClosedError,
+  StoreError,
+  StoreNotFoundError,
+} from "../../src/store/errors.ts";
+import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, SCHEMA_VERSION } from "../../src/store/migrations.ts";
+import { rebuildPositions } from "../../src/store/positions.ts";
+import { openStore, openStoreReader, type OpenStoreOptions, type SqliteStore } from "../../src/store/sqlite.ts";
+import type { Store } from "../../src/store/store.ts";
+import { DAY, fillStream, hashOf, newFill, newOrder, newState, newVersion, sorted, storeContract, T0 } from "./store.contract.ts";
+
+const root = mkdtempSync(join(tmpdir(), "keel-store-test-"));
+let dirSeq = 0;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A fresh directory under the suite's temp root. */
+function freshDir(): string {
+  const d = join(root, `t${++dirSeq}`);
+  mkdirSync(d);
+  return d;
+}
+
+storeContract("SQLite file", (now) => {
+  const dir = freshDir();
+  const path = join(dir, "data", "paper.db"); // "data" does not exist yet: openStore creates it
+  let store: Store = openStore(path, { now });
+  return {
+    get store() {
+      return store;
+    },
+    reopen() {
+      store.close();
+      store = openStore(path, { now });
+      return store;
+    },
+    dispose() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+storeContract("SQLite :memory:", (now) => {
+  const store = openStore(":memory:", { now });
+  return { store, dispose: () => store.close() };
+});
+
+storeContract("SQLite :memory:, microtask flush", (now) => {
+  const store = openStore(":memory:", { now, journal: { schedule: "microtask" } });
+  return { store, dispose: () => store.close() };
+});
+
+/** Open, run `fn`, close. */
+function using<T>(path: string, fn: (s: SqliteStore) => T, opts?: OpenStoreOptions): T {
+  const s = openStore(path, opts);
+  try {
+    return fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+/** Every file in a directory with its bytes, to prove a refused database was not touched. */
+function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir).sort()) out[f] = readFileSync(join(dir, f)).toString("base64");
+  return out;
+}
+
+const migrationsOf = (db: Database) => db.query<{ version: number; applied_at: number }, []>("SELECT version, applied_at FROM schema_migrations ORDER BY version").all();
+
+describe("migrations", () => {
+  test("a fresh database gets every migration, recorded with its time, in one go", () => {
+    const path = join(freshDir(), "paper.db");
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(0);
+      expect(migrationsOf(s.db)).toEqual(MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1234 })));
+      const tables = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
+      expect(tables).toEqual(["active_version", "audit_log", "config_versions", "fills", "orders", "position_carry", "schema_migrations", "state_changes"]);
+    }, { now: () => 1234 });
+    // Opening again applies nothing.
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(SCHEMA_VERSION);
+      expect(migrationsOf(s.db).length).toBe(SCHEMA_VERSION);
+    });
+  });
+
+  test("upgrade from a database made by the first migration only: rows survive, the rest is applied", () => {
+    const path = join(freshDir(), "paper.db");
+    const old = new Database(path);
+    old.run(SCHEMA_MIGRATIONS_DDL);
+    old.run(MIGRATIONS[0]!.sql);
+    old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 42)");
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{\"old\":true}', NULL, 'startup', 'first', 7)", [hashOf(1)]);
+    old.run("INSERT INTO active_version (id, version) VALUES (1, 1)");
+    old.run(
+      "INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day) VALUES (5, 'old-sig', 'AAA', 1, 10, 99.5, 0, 0, 1, 99.5, ?, ?)",
+      [T0, DAY],
+    );
+    old.run("INSERT INTO fills (seq, order_id, symbol, side, qty, price, ts, day) VALUES (6, 'old-sig', 'AAA', 1, 10, 99.5, ?, ?)", [T0, DAY]);
+    old.close();
+
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(1);
+      expect(migrationsOf(s.db).map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(migrationsOf(s.db)[0]!.applied_at).toBe(42); // the old record is kept, not rewritten
+      expect(s.activeVersion()).toMatchObject({ version: 1, canonical: '{"old":true}', author: "startup", message: "first", createdAt: 7 });
+      expect(s.findByHash(hashOf(1))!.version).toBe(1);
+      expect(s.dayJournal(DAY).orders).toMatchObject([{ seq: 5, id: "old-sig", qty: 10, price: 99.5 }]);
+      // What migration 2 brought works on the old rows: the carry, and seqs continuing after them.
+      expect(s.prune(DAY + 1, 100)).toBe(2);
+      expect(s.positionCarry()).toEqual([{ symbol: "AAA", position: 10, avgPrice: 99.5, realized: 0, throughSeq: 6 }]);
+      expect(s.journal.order(newOrder())).toBeGreaterThan(6);
+      const idx = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+      expect(idx.map((i) => i.name)).toEqual(["config_versions_hash", "fills_day", "orders_day", "state_changes_day"]);
+    });
+  });
+
+  test("a database from a newer keel is refused, naming both versions, and left byte-identical", () => {
+    const dir = freshDir();
+    const path = join(dir, "paper.db");
+    using(path, (s) => {
+      s.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+      s.db.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", [SCHEMA_VERSION + 1]);
+    });
+    const before = filesOf(dir);
+    let err: unknown;
+    try {
+      openStore(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SchemaTooNewError);
+    expect((err as SchemaTooNewError).found).toBe(SCHEMA_VERSION + 1);
+    expect((err as SchemaTooNewError).known).toBe(SCHEMA_VERSION);
+    expect((err as Error).message).toContain(`version ${SCHEMA_VERSION + 1} is newer than this keel knows (${SCHEMA_VERSION})`);
+    expect(filesOf(dir)).toEqual(before);
+    // A reader refuses too. It may leave the empty -wal/-shm files SQLite needs to read a WAL
+    // database (a read-only connection cannot remove them), but the database itself is untouched.
+    expect(() => openStoreReader(path)).toThrow(SchemaTooNewError);
+    expect(filesOf(dir)["paper.db"]).toBe(before["paper.db"]!);
+  });
+
+  test("a newer database still in rollback-journal mode is not even switched to WAL", () => {
+    const dir = freshDir();
+    const path = join(dir, "live.db");
+    const db = new Database(path);
+    db.run(SCHEMA_MIGRATIONS_DDL);
+    for (let v = 1; v <= SCHEMA_VERSION + 1; v++) db.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", [v]);
+    db.close();
+    const before = filesOf(dir);
+    expect(() => openStore(path)).toThrow(SchemaTooNewError);
+    expect(filesOf(dir)).toEqual(before);
+  });
+
+  test("someone else's SQLite file, or a file that is not SQLite, is refused untouched", () => {
+    const dir = freshDir();
+    const foreign = join(dir, "foreign.db");
+    const db = new Database(foreign);
+    db.run("CREATE TABLE customers (id INTEGER)");
+    db.close();
+    const text = join(dir, "notes.db");
+    writeFileSync(text, "this is not a database, just some text that is long enough to have a header ".repeat(20));
+    const before = filesOf(dir);
+    expect(() => openStore(foreign)).toThrow(NotAKeelDatabaseError);
+    expect(() => openStore(text)).toThrow(NotAKeelDatabaseError);
+    expect(filesOf(dir)).toEqual(before);
+  });
+
+  test("a hand-edited schema_migrations with a gap is refused", () => {
+    const path = join(freshDir(), "paper.db");
+    using(path, (s) => s.db.run("DELETE FROM schema_migrations WHERE version = 1"));
+    expect(() => openStore(path)).toThrow(/schema_migrations is inconsistent/);
+  });
+});
+
+describe("files and connections", () => {
+  test("paper and live use different files in the data directory", () => {
+    const dir = freshDir();
+    const paper = dbPathFor(dir, "paper");
+    const live = dbPathFor(dir, "live");
+    expect(paper).toBe(join(dir, "paper.db"));
+    expect(live).toBe(join(dir, "live.db"));
+    expect(() => dbPathFor(dir, "Paper" as never)).toThrow(StoreError);
+    using(paper, (s) => s.createVersion(newVersion(1)));
+    using(live, (s) => expect(s.listVersions()).toEqual([]));
+    expect(existsSync(paper) && existsSync(live)).toBe(true);
+  });
+
+  test("the pragmas: WAL, synchronous NORMAL, busy timeout, foreign keys", () => {
+    using(join(freshDir(), "paper.db"), (s) => {
+      const p = (name: string) => Object.values(s.db.query(`PRAGMA ${name}`).get() as object)[0];
+      expect(p("journal_mode")).toBe("wal");
+      expect(p("synchronous")).toBe(1);
+      expect(p("busy_timeout")).toBe(BUSY_TIMEOUT_MS);
+      expect(p("foreign_keys")).toBe(1);
+    });
+  });
+
+  test("a read-only reader sees committed state while the writer holds an open transaction, and cannot write", () => {
+    const path = join(freshDir(), "paper.db");
+    const w = openStore(path);
+    const r = openStoreReader(path);
+    try {
+      w.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+      w.journal.order(newOrder());
+      w.journal.flush();
+      w.db.run("BEGIN IMMEDIATE");
+      w.db.run(
+        "INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day) VALUES (1000, 'open-tx', 'AAA', 1, 1, 1, 0, 0, 1, 1, 0, ?)",
+        [DAY],
+      );
+      expect(w.dailyTrades(DAY)).toBe(2); // the writer sees its own transaction
+      expect(r.dailyTrades(DAY)).toBe(1); // the reader does not wait and sees the last commit
+      expect(r.activeVersion()!.version).toBe(1);
+      w.db.run("COMMIT");
+      expect(r.dailyTrades(DAY)).toBe(2);
+      expect(() => r.db.run("DELETE FROM orders")).toThrow(/readonly/i);
+    } finally {
+      r.close();
+      w.close();
+    }
+  });
+
+  test("a reader on a missing file, or on an old schema, is refused without creating or changing anything", () => {
+    const dir = freshDir();
+    expect(() => openStoreReader(join(dir, "paper.db"))).toThrow(StoreNotFoundError);
+    expect(readdirSync(dir)).toEqual([]);
+    const old = new Database(join(dir, "paper.db"));
+    old.run(SCHEMA_MIGRATIONS_DDL);
+    old.run(MIGRATIONS[0]!.sql);
+    old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)");
+    old.close();
+    const before = filesOf(dir);
+    expect(() => openStoreReader(join(dir, "paper.db"))).toThrow(SchemaTooOldError);
+    expect(filesOf(dir)).toEqual(before);
+  });
+
+  test("a commit callback runs when another connection can already read the rows", async () => {
+    const path = join(freshDir(), "paper.db");
+    const w = openStore(path);
+    const r = openStoreReader(path);
+    try {
+      w.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+      const seen: number[] = [];
+      for (let k = 0; k < 20; k++) w.journal.order(newOrder());
+      w.journal.afterCommit(() => seen.push(r.dailyTrades(DAY)));
+      expect(r.dailyTrades(DAY)).toBe(0);
+      await w.journal.committed();
+      expect(seen).toEqual([20]);
+    } finally {
+      r.close();
+      w.close();
+    }
+  });
+
+  test("a burst over maxBatchRows commits early; waiters still run at the end of the tick, failures reach them", async () => {
+    const errors: Error[] = [];
+    const s = openStore(":memory:", { journal: { maxBatchRows: 10, onError: (e) => errors.push(e) } });
+    try {
+      s.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+      let early = -1;
+      for (let k = 0; k < 25; k++) {
+        s.journal.order(newOrder());
+        if (k === 15) early = s.dailyTrades(DAY);
+      }
+      expect(early).toBeGreaterThanOrEqual(10); // committed before the tick ended
+      await s.journal.committed();
+      expect(s.dailyTrades(DAY)).toBe(25);
+
+      // A bad row in an early batch: the waiter registered after it gets the failure.
+      for (let k = 0; k < 3; k++) s.journal.order(newOrder());
+      s.journal.order(newOrder({ qty: 0 }));
+      for (let k = 0; k < 20; k++) s.journal.order(newOrder());
+      const p = s.journal.committed();
+      await expect(p).rejects.toBeInstanceOf(JournalCommitError);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]).toBeInstanceOf(JournalCommitError);
+    } finally {
+      s.close();
+    }
+  });
+
+  test("close() commits what is buffered; appending afterwards is an error", () => {
+    const path = join(freshDir(), "paper.db");
+    const s = openStore(path);
+    s.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+    s.journal.order(newOrder());
+    s.close();
+    s.close(); // idempotent
+    expect(() => s.journal.order(newOrder())).toThrow(StoreClosedError);
+    using(path, (again) => expect(again.dailyTrades(DAY)).toBe(1));
+  });
+
+  test("a committed batch survives kill -9 of the writing process", async () => {
+    const dir = freshDir();
+    const path = join(dir, "paper.db");
+    const marker = join(dir, "marker");
+    const src = join(import.meta.dir, "../../src/store/sqlite.ts");
+    // The child commits 500 decisions, says so, then buffers more and dies before they commit.
+    const script = `
+      import { writeFileSync } from "node:fs";
+      import { openStore } from ${JSON.stringify(src)};
+      const s = openStore(${JSON.stringify(path)});
+      s.createAndActivate({ hash: "${hashOf(1)}", canonical: "{}", parent: null, author: "startup", message: "" }, { author: "startup", action: "startup" });
+      for (let k = 0; k < 500; k++) {
+        s.journal.order({ id: "c" + k, symbol: "AAA", side: 1, qty: 1, price: 10, orderType: 0, tif: 0, configVersion: 1, signalPrice: 10, ts: ${T0} + k, day: ${DAY} });
+        s.journal.fill({ orderId: "c" + k, symbol: "AAA", side: 1, qty: 1, price: 10, ts: ${T0} + k, day: ${DAY} });
+      }
+      s.journal.afterCommit((err) => {
+        writeFileSync(${JSON.stringify(marker)}, err ? "failed" : "committed"); // synchronous, unlike a pipe
+        s.journal.order({ id: "never", symbol: "AAA", side: 1, qty: 1, price: 10, orderType: 0, tif: 0, configVersion: 1, signalPrice: 10, ts: ${T0}, day: ${DAY} });
+        process.kill(process.pid, "SIGKILL");
+      });
+    `;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "ignore", stderr: "pipe" });
+    const stderr = await new Response(child.stderr).text();
+    await child.exited;
+    expect(stderr).toBe("");
+    expect(child.signalCode).toBe("SIGKILL");
+    expect(readFileSync(marker, "utf8")).toBe("committed");
+    using(path, (s) => {
+      expect(s.dailyTrades(DAY)).toBe(500);
+      expect(s.dayJournal(DAY).orders.some((o) => o.id === "never")).toBe(false);
+      expect(sorted(rebuildPositions(s.positionCarry(), s.fills()))).toEqual([{ symbol: "AAA", position: 500, avgPrice: 10, realized: 0 }]);
+      expect(s.db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    });
+  });
+
+  test("PRAGMA integrity_check is ok after versions, journal, prune and reopen", () => {
+    const path = join(freshDir(), "paper.db");
+    using(path, (s) => {
+      s.createAndActivate(newVersion(1), { author: "startup", action: "startup" });
+      for (let n = 2; n <= 20; n++) s.createAndActivate(newVersion(n, { parent: n - 1 }), { author: "a", action: "activate", changes: [{ path: "n", from: n - 1, to: n }] });
+      for (const f of fillStream(3000, 5)) {
+        s.journal.order(newOrder({ id: f.orderId, symbol: f.symbol, side: f.side, qty: f.qty, day: f.day }));
+        s.journal.fill(f);
+      }
+      s.journal.stateChange(newState({ day: DAY + 1 }));
+      s.journal.flush();
+      while (s.prune(DAY + 3, 500) > 0);
+      expect(s.db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      expect(s.db.query("PRAGMA foreign_key_check").all()).toEqual([]);
+    });
+    using(path, (s) => expect(s.db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" }));
+  });
+});
