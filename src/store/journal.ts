@@ -18,6 +18,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { JournalCommitError, StoreClosedError, StoreError } from "./errors.ts";
+import { StateRows } from "./marks.ts";
 import type { CommitCallback, Journal, NewFill, NewOrder, NewStateChange } from "./store.ts";
 
 export type FlushSchedule = "immediate" | "microtask";
@@ -80,6 +81,8 @@ export class SqliteJournal implements Journal {
 
   private scheduled = false;
   private closed = false;
+  private readonly state: StateRows;
+  private hook: (() => void) | null = null;
 
   private readonly insOrder: Statement;
   private readonly insFill: Statement;
@@ -101,11 +104,15 @@ export class SqliteJournal implements Journal {
     );
     this.insFill = db.prepare("INSERT INTO fills (seq, order_id, symbol, side, qty, price, ts, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.insState = db.prepare("INSERT INTO state_changes (seq, from_state, to_state, reason, ts, day) VALUES (?, ?, ?, ?, ?, ?)");
-    this.writeTx = db.transaction(() => this.writeRows());
+    this.state = new StateRows(db);
+    this.writeTx = db.transaction(() => {
+      this.writeRows();
+      this.state.write();
+    });
   }
 
   get pending(): number {
-    return this.oN + this.fN + this.sN;
+    return this.oN + this.fN + this.sN + this.state.pending;
   }
 
   /** The last seq handed out. */
@@ -174,6 +181,22 @@ export class SqliteJournal implements Journal {
     return seq;
   }
 
+  mark(symbol: string, price: number, ts: number): void {
+    if (this.closed) throw new StoreClosedError("journal.mark");
+    this.state.mark(symbol, price, ts);
+    if (!this.scheduled) this.scheduleFlush();
+  }
+
+  dayStart(day: number, unrealized: number): void {
+    if (this.closed) throw new StoreClosedError("journal.dayStart");
+    this.state.dayStart(day, unrealized);
+    if (!this.scheduled) this.scheduleFlush();
+  }
+
+  beforeCommit(fn: (() => void) | null): void {
+    this.hook = fn;
+  }
+
   afterCommit(cb: CommitCallback): void {
     if (this.closed) throw new StoreClosedError("journal.afterCommit");
     this.waiters.push(cb);
@@ -201,6 +224,7 @@ export class SqliteJournal implements Journal {
       this.insOrder.finalize();
       this.insFill.finalize();
       this.insState.finalize();
+      this.state.finalize();
     }
   }
 
@@ -235,7 +259,8 @@ export class SqliteJournal implements Journal {
 
   /** Write the buffered rows in one transaction; on failure remember which seqs were lost. */
   private commit(): JournalCommitError | null {
-    const rows = this.oN + this.fN + this.sN;
+    if (this.hook !== null) this.hook();
+    const rows = this.oN + this.fN + this.sN + this.state.pending;
     if (rows === 0) return null;
     let err: JournalCommitError | null = null;
     try {
@@ -248,6 +273,7 @@ export class SqliteJournal implements Journal {
     this.oN = 0;
     this.fN = 0;
     this.sN = 0;
+    this.state.clear();
     return err;
   }
 

@@ -105,6 +105,23 @@ CREATE TABLE position_carry (
   through_seq INTEGER NOT NULL
 ) WITHOUT ROWID;`,
   },
+  {
+    version: 3,
+    name: "marks and day starts, so exposures and daily P&L are rebuilt exactly",
+    // A rejected signal still marks its symbol, and the daily-loss baseline is the unrealised
+    // P&L when the day began: neither is in the order journal, and both are needed to rebuild
+    // exposures and daily P&L after a crash. One row per symbol and one per day, upserted.
+    sql: `
+CREATE TABLE marks (
+  symbol TEXT PRIMARY KEY,
+  price  REAL NOT NULL CHECK (price > 0),
+  ts     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE day_starts (
+  day        INTEGER PRIMARY KEY,
+  unrealized REAL NOT NULL
+);`,
+  },
 ];
 
 for (let k = 0; k < MIGRATIONS.length; k++) {

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { PositionCarry } from "./positions.ts";
-import type { DayJournal, FillRow, OrderRow, StateChangeRow } from "./store.ts";
+import type { DayJournal, FillRow, MarkRow, OrderRow, StateChangeRow } from "./store.ts";
 
 const ORDER_COLUMNS =
   "seq, signal_id AS id, symbol, side, qty, price, order_type AS orderType, tif, config_version AS configVersion, signal_price AS signalPrice, ts, day";
@@ -24,6 +24,8 @@ export class JournalReads {
   private readonly lastDayStmt: Statement<{ day: number | null }, []>;
   private readonly carry: Statement<PositionCarry, []>;
   private readonly maxSeqStmt: Statement<{ seq: number | null }, []>;
+  private readonly marksStmt: Statement<MarkRow, []>;
+  private readonly dayStartStmt: Statement<{ unrealized: number }, [number]>;
 
   constructor(private readonly db: Database) {
     // ORDER BY seq is free: the day index holds rowids (seqs) in order within a day.
@@ -37,6 +39,8 @@ export class JournalReads {
       "SELECT MAX(d) AS day FROM (SELECT MAX(day) AS d FROM orders UNION ALL SELECT MAX(day) FROM fills UNION ALL SELECT MAX(day) FROM state_changes)",
     );
     this.carry = db.prepare(`SELECT ${CARRY_COLUMNS} FROM position_carry ORDER BY symbol`);
+    this.marksStmt = db.prepare("SELECT symbol, price, ts FROM marks ORDER BY symbol");
+    this.dayStartStmt = db.prepare("SELECT unrealized FROM day_starts WHERE day = ?");
     this.maxSeqStmt = db.prepare(
       `SELECT MAX(s) AS seq FROM (SELECT MAX(seq) AS s FROM orders UNION ALL SELECT MAX(seq) FROM fills
        UNION ALL SELECT MAX(seq) FROM state_changes UNION ALL SELECT MAX(through_seq) FROM position_carry)`,
@@ -87,6 +91,16 @@ export class JournalReads {
     return this.carry.all();
   }
 
+  /** Every symbol's latest mark. */
+  marks(): MarkRow[] {
+    return this.marksStmt.all();
+  }
+
+  /** The daily-loss baseline journaled for `day`, or null. */
+  dayStartOf(day: number): number | null {
+    return this.dayStartStmt.get(day)?.unrealized ?? null;
+  }
+
   /** The highest seq ever used (0 on an empty journal): the writer continues after it. */
   maxSeq(): number {
     return this.maxSeqStmt.get()!.seq ?? 0;
@@ -96,7 +110,7 @@ export class JournalReads {
   finalize(): void {
     for (const s of [
       this.ordersOfDay, this.fillsOfDay, this.statesOfDay, this.stateBefore, this.lastState,
-      this.countOfDay, this.lastDayStmt, this.carry, this.maxSeqStmt,
+      this.countOfDay, this.lastDayStmt, this.carry, this.maxSeqStmt, this.marksStmt, this.dayStartStmt,
     ]) s.finalize();
   }
 }

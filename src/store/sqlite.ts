@@ -10,6 +10,7 @@ import type { PositionCarry } from "./positions.ts";
 import { JournalReads } from "./recovery.ts";
 import { Retention } from "./retention.ts";
 import type {
+  MarkRow,
   Activation,
   AuditEntry,
   AuditInput,
@@ -72,6 +73,12 @@ export class SqliteStoreReader implements StoreReader {
   }
   positionCarry(): PositionCarry[] {
     return this.reads.positionCarry();
+  }
+  marks(): MarkRow[] {
+    return this.reads.marks();
+  }
+  dayStartOf(day: number): number | null {
+    return this.reads.dayStartOf(day);
   }
 
   close(): void {

@@ -131,6 +131,13 @@ export interface NewStateChange {
   readonly day: number;
 }
 
+/** A symbol's latest mark as journaled. */
+export interface MarkRow {
+  readonly symbol: string;
+  readonly price: number;
+  readonly ts: number;
+}
+
 export type OrderRow = NewOrder & { readonly seq: number };
 export type FillRow = NewFill & { readonly seq: number };
 export type StateChangeRow = NewStateChange & { readonly seq: number };
@@ -162,6 +169,15 @@ export interface Journal {
   fill(f: NewFill): number;
   /** Buffer a trading-state change; returns its seq. */
   stateChange(s: NewStateChange): number;
+  /** Buffer a symbol's latest mark (last signal price); committed as an upsert, one row per symbol. */
+  mark(symbol: string, price: number, ts: number): void;
+  /** Buffer the unrealised P&L at the start of a trading day (the daily-loss baseline); upserted. */
+  dayStart(day: number, unrealized: number): void;
+  /**
+   * Run `fn` at the start of every commit, before the rows are written: the place to append state
+   * that is kept per symbol rather than per event (marks), once per batch instead of per decision.
+   */
+  beforeCommit(fn: (() => void) | null): void;
   /** Rows buffered and not yet committed. */
   readonly pending: number;
   /** Call `cb` after everything appended so far is committed (never synchronously from here). */
@@ -196,6 +212,10 @@ export interface StoreReader {
   fills(): IterableIterator<FillRow>;
   /** Per-symbol positions as of the last prune; rebuild = carry, then fills() (see positions.ts). */
   positionCarry(): PositionCarry[];
+  /** Every symbol's latest journaled mark. */
+  marks(): MarkRow[];
+  /** The unrealised P&L journaled at the start of `day`, or null. */
+  dayStartOf(day: number): number | null;
 
   /** Release the connection; idempotent. */
   close(): void;

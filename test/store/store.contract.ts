@@ -256,6 +256,53 @@ export function storeContract(label: string, make: StoreFactory): void {
         expect(s.lastDay()).toBe(DAY);
       });
 
+      test("marks and day starts are upserts: the latest per symbol and per day, committed with the batch", () => {
+        const s = withVersion();
+        s.journal.mark("AAA", 100, T0);
+        s.journal.mark("BBB", 50, T0 + 1);
+        s.journal.mark("AAA", 101.5, T0 + 2);
+        s.journal.dayStart(DAY, -12.5);
+        expect(s.marks()).toEqual([]);
+        expect(s.dayStartOf(DAY)).toBeNull();
+        s.journal.flush();
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2 }, { symbol: "BBB", price: 50, ts: T0 + 1 }]);
+        expect(s.dayStartOf(DAY)).toBe(-12.5);
+        s.journal.mark("BBB", 49, T0 + 3);
+        s.journal.dayStart(DAY, -3);
+        s.journal.flush();
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2 }, { symbol: "BBB", price: 49, ts: T0 + 3 }]);
+        expect(s.dayStartOf(DAY)).toBe(-3);
+        expect(s.dayStartOf(DAY + 1)).toBeNull();
+      });
+
+      test("a beforeCommit hook runs at each commit, before the rows are written, and what it appends commits with them", () => {
+        const s = withVersion();
+        let calls = 0;
+        s.journal.beforeCommit(() => {
+          calls++;
+          s.journal.mark("AAA", 100 + calls, T0);
+        });
+        s.journal.order(newOrder());
+        s.journal.flush();
+        expect(calls).toBe(1);
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101, ts: T0 }]);
+        expect(s.dailyTrades(DAY)).toBe(1);
+        s.journal.beforeCommit(null);
+        s.journal.order(newOrder());
+        s.journal.flush();
+        expect(calls).toBe(1);
+      });
+
+      test("a failed batch loses its marks too: they never describe orders that were not written", () => {
+        const s = withVersion();
+        s.journal.mark("AAA", 100, T0);
+        s.journal.order(newOrder({ configVersion: 99 })); // no such version: the batch fails
+        expect(() => s.journal.flush()).toThrow();
+        expect(s.marks()).toEqual([]);
+        s.journal.flush(); // nothing left over from the failed batch
+        expect(s.marks()).toEqual([]);
+      });
+
       test("without a flush the batch commits at the end of the tick, and callbacks run after it, in order", async () => {
         const s = withVersion();
         const seen: string[] = [];
