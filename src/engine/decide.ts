@@ -41,6 +41,8 @@ export class Decider {
   tif = 0;
   slippageBps = 0;
   ts = 0;
+  /** The symbol whose mark the last decision moved, or -1: the edge journals marks from it. */
+  marked = -1;
 
   constructor(snap: Snapshot, version: number, state: RiskState = new RiskState(snap.symbolCount, snap.sectors.length)) {
     this.snap = snap;
@@ -101,6 +103,7 @@ export class Decider {
       st.unrealized += pos * move;
     }
     S[q + S_MARK] = price;
+    this.marked = i;
     // Portfolio-wide: a loss realised on another symbol, or made by fills, counts here too.
     if (st.unrealizedAtDayStart - st.realizedToday - st.unrealized > pr.maxDailyLoss) {
       st.setTradingState(HALTED, "max_daily_loss", ts);

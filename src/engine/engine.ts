@@ -1,26 +1,49 @@
 /**
  * The engine: the decider (hot path) wired to a venue, with fills flowing back into the risk
- * state. Every entry point (TCP ingest, POST /signals, replay) calls process(), so a signal is
- * decided the same way wherever it comes from.
+ * state, and, when a journal is attached, everything that state is rebuilt from after a crash
+ * (engine/recover.ts) written to it. Every entry point (TCP ingest, POST /signals, replay) calls
+ * process(), so a signal is decided and recorded the same way wherever it comes from.
  */
 import type { Snapshot } from "../config/snapshot.ts";
-import type { Fill, Venue } from "../venue/venue.ts";
+import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
+import type { TradingStateChange } from "../risk/trading-state.ts";
+import type { Journal } from "../store/store.ts";
 import { PaperVenue } from "../venue/paper.ts";
+import type { Fill, Venue } from "../venue/venue.ts";
 import { Decider } from "./decide.ts";
 import { makeOrder, type Reply } from "./order.ts";
 import { ACCEPTED, REASONS, reasonName, type RejectReason } from "./reasons.ts";
 import type { Signal } from "./signal.ts";
+
+export type VenueFactory = (onFill: (f: Fill) => void) => Venue;
 
 export class Engine {
   readonly decider: Decider;
   readonly venue: Venue;
   /** Decisions since start by reason code (index 0 = accepted). */
   readonly outcomes = new Float64Array(REASONS.length);
+  /** Called with every trading-state change, after it is journaled (publishing, logs). */
+  onStateChange: ((c: TradingStateChange) => void) | null = null;
 
-  constructor(snap: Snapshot, version: number, venue?: (onFill: (f: Fill) => void) => Venue) {
+  private readonly journal: Journal | null;
+  // Symbols whose mark moved since the last commit: journaled once per batch, not per decision.
+  private dirty = new Int32Array(0);
+  private isDirty = new Uint8Array(0);
+  private dirtyN = 0;
+  /** The trading day whose start (daily-loss baseline) is journaled; NaN forces a write. */
+  private journaledDay = Number.NaN;
+  /** How many of the risk state's trading-state changes have been journaled. */
+  private changesSeen = 0;
+  /** Signal time of the latest decision, stamped on the marks journaled with it. */
+  private lastTs = 0;
+
+  constructor(snap: Snapshot, version: number, venue?: VenueFactory, journal?: Journal) {
     this.decider = new Decider(snap, version);
     const onFill = (f: Fill) => this.applyFill(f);
     this.venue = venue ? venue(onFill) : new PaperVenue(onFill);
+    this.journal = journal ?? null;
+    this.sizeDirty(snap.symbolCount);
+    this.journal?.beforeCommit(() => this.flushMarks());
   }
 
   get version(): number {
@@ -33,18 +56,38 @@ export class Engine {
 
   /** Swap in a new config version between two decisions. */
   load(snap: Snapshot, version: number): void {
+    // Marks are kept by index: write them out by name before the indices change.
+    this.flushMarks();
     this.decider.load(snap, version);
+    this.sizeDirty(snap.symbolCount);
+    // The remap may move the daily-loss baseline; journal it again.
+    this.journaledDay = Number.NaN;
+    this.record();
   }
 
   /** Decide one signal, send an accepted order to the venue, and return the reply. */
   process(s: Signal): Reply {
     const d = this.decider;
+    d.marked = -1;
     const code = d.decide(s);
     this.outcomes[code]!++;
     const config_version = d.version;
+    if (this.journal !== null) {
+      if (s.ts > this.lastTs) this.lastTs = s.ts;
+      const i = d.marked;
+      if (i >= 0 && this.isDirty[i] === 0) {
+        this.isDirty[i] = 1;
+        this.dirty[this.dirtyN++] = i;
+      }
+      this.record();
+    }
     if (code !== ACCEPTED) return { id: s.id, status: "rejected", reason: reasonName(code) as RejectReason, config_version };
     const symbol = d.snap.symbols[d.symbolIndex]!;
     const order = makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif);
+    this.journal?.order({
+      id: s.id, symbol, side: d.side, qty: d.qty, price: d.price, orderType: d.orderType, tif: d.tif,
+      configVersion: config_version, signalPrice: s.price, ts: d.ts, day: d.state.day,
+    });
     this.venue.submit({
       id: s.id,
       symbolIndex: d.symbolIndex,
@@ -59,10 +102,56 @@ export class Engine {
     return { id: s.id, status: "accepted", order, config_version };
   }
 
+  /** Move to a trading state by an operator's or the system's decision; journaled and published. */
+  setTradingState(to: number, reason: string, ts: number = Date.now()): void {
+    this.decider.state.setTradingState(to, reason, ts);
+    this.record();
+  }
+
+  /** Journal what a decision changed besides its order: the day's start and trading-state changes. */
+  private record(): void {
+    const st = this.decider.state;
+    const j = this.journal;
+    if (st.day !== this.journaledDay && Number.isFinite(st.day)) {
+      j?.dayStart(st.day, st.unrealizedAtDayStart);
+      this.journaledDay = st.day;
+    }
+    while (this.changesSeen < st.changes.length) {
+      const c = st.changes[this.changesSeen++]!;
+      j?.stateChange({ from: c.from, to: c.to, reason: c.reason, ts: c.ts, day: Number.isFinite(st.day) ? st.day : 0 });
+      this.onStateChange?.(c);
+    }
+  }
+
+  /** Append the marks that moved since the last commit (the journal's beforeCommit hook). */
+  private flushMarks(): void {
+    const j = this.journal;
+    if (j === null || this.dirtyN === 0) return;
+    const d = this.decider;
+    const S = d.state.sym;
+    const names = d.snap.symbols;
+    for (let k = 0; k < this.dirtyN; k++) {
+      const i = this.dirty[k]!;
+      this.isDirty[i] = 0;
+      j.mark(names[i]!, S[i * SYM_WIDTH + S_MARK]!, this.lastTs);
+    }
+    this.dirtyN = 0;
+  }
+
+  private sizeDirty(n: number): void {
+    if (this.journal === null) return;
+    this.dirty = new Int32Array(n);
+    this.isDirty = new Uint8Array(n);
+    this.dirtyN = 0;
+  }
+
   /** A fill from the venue; looked up by name, since a reload may have re-indexed symbols. */
   private applyFill(f: Fill): void {
-    const snap = this.decider.snap;
+    const d = this.decider;
+    const snap = d.snap;
     const i = snap.symbols[f.symbolIndex] === f.symbol ? f.symbolIndex : snap.index.get(f.symbol);
-    if (i !== undefined) this.decider.fill(i, f.side, f.qty, f.price);
+    if (i === undefined) return;
+    d.fill(i, f.side, f.qty, f.price);
+    this.journal?.fill({ orderId: f.orderId, symbol: f.symbol, side: f.side, qty: f.qty, price: f.price, ts: f.ts, day: d.state.day });
   }
 }

@@ -25,6 +25,7 @@ export class JournalReads {
   private readonly carry: Statement<PositionCarry, []>;
   private readonly maxSeqStmt: Statement<{ seq: number | null }, []>;
   private readonly marksStmt: Statement<MarkRow, []>;
+  private readonly lastOrdersStmt: Statement<OrderRow, []>;
   private readonly dayStartStmt: Statement<{ unrealized: number }, [number]>;
 
   constructor(private readonly db: Database) {
@@ -40,6 +41,7 @@ export class JournalReads {
     );
     this.carry = db.prepare(`SELECT ${CARRY_COLUMNS} FROM position_carry ORDER BY symbol`);
     this.marksStmt = db.prepare("SELECT symbol, price, ts FROM marks ORDER BY symbol");
+    this.lastOrdersStmt = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE seq IN (SELECT MAX(seq) FROM orders GROUP BY symbol) ORDER BY seq`);
     this.dayStartStmt = db.prepare("SELECT unrealized FROM day_starts WHERE day = ?");
     this.maxSeqStmt = db.prepare(
       `SELECT MAX(s) AS seq FROM (SELECT MAX(seq) AS s FROM orders UNION ALL SELECT MAX(seq) FROM fills
@@ -96,6 +98,11 @@ export class JournalReads {
     return this.marksStmt.all();
   }
 
+  /** Each symbol's most recent order. */
+  lastOrders(): OrderRow[] {
+    return this.lastOrdersStmt.all();
+  }
+
   /** The daily-loss baseline journaled for `day`, or null. */
   dayStartOf(day: number): number | null {
     return this.dayStartStmt.get(day)?.unrealized ?? null;
@@ -110,7 +117,7 @@ export class JournalReads {
   finalize(): void {
     for (const s of [
       this.ordersOfDay, this.fillsOfDay, this.statesOfDay, this.stateBefore, this.lastState,
-      this.countOfDay, this.lastDayStmt, this.carry, this.maxSeqStmt, this.marksStmt, this.dayStartStmt,
+      this.countOfDay, this.lastDayStmt, this.carry, this.maxSeqStmt, this.marksStmt, this.lastOrdersStmt, this.dayStartStmt,
     ]) s.finalize();
   }
 }

@@ -11,6 +11,7 @@ import { JournalReads } from "./recovery.ts";
 import { Retention } from "./retention.ts";
 import type {
   MarkRow,
+  OrderRow,
   Activation,
   AuditEntry,
   AuditInput,
@@ -76,6 +77,9 @@ export class SqliteStoreReader implements StoreReader {
   }
   marks(): MarkRow[] {
     return this.reads.marks();
+  }
+  lastOrders(): OrderRow[] {
+    return this.reads.lastOrders();
   }
   dayStartOf(day: number): number | null {
     return this.reads.dayStartOf(day);

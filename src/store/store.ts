@@ -214,6 +214,8 @@ export interface StoreReader {
   positionCarry(): PositionCarry[];
   /** Every symbol's latest journaled mark. */
   marks(): MarkRow[];
+  /** Each symbol's most recent order, of any day (its duplicate window). */
+  lastOrders(): OrderRow[];
   /** The unrealised P&L journaled at the start of `day`, or null. */
   dayStartOf(day: number): number | null;
 
