@@ -9,6 +9,13 @@
  * queue is above `highWater` the connection's input is neither parsed nor read from the kernel
  * (socket.pause(), so TCP flow control pushes back on the sender). Input that still arrives is held
  * raw up to `maxBacklog`; past that the connection is closed.
+ *
+ * Durability: with a journal, a batch of replies is handed to the socket only from the journal's
+ * commit callback, so an acknowledged order is a committed order. Every batch goes through the
+ * callback, rejects too, because callbacks run in registration order and that keeps the replies
+ * of a connection in order. A failed commit means those orders are not recorded: the batch's
+ * replies are withheld, the connection gets one error line and is closed, and `onCommitFailed`
+ * tells the engine (which halts).
  */
 import type { Socket, TCPSocketListener } from "bun";
 import type { Engine } from "../engine/engine.ts";
@@ -36,6 +43,10 @@ export interface IngestOptions {
   /** Unexpected failures (an engine exception, a socket error); the connection carries on or closes. */
   readonly onError?: (err: unknown) => void;
   readonly limits?: Partial<IngestLimits>;
+  /** Replies wait for this journal's commit (see the file comment). */
+  readonly journal?: { afterCommit(cb: (err: Error | null) => void): void };
+  /** A commit failed: the replies of its batch were withheld. */
+  readonly onCommitFailed?: (err: Error) => void;
 }
 
 export interface Ingest {
@@ -65,6 +76,8 @@ interface Conn {
   outQ: Uint8Array[];
   outHead: number;
   outBytes: number;
+  /** Reply bytes (UTF-16 units) waiting for a journal commit. */
+  waiting: number;
   paused: boolean;
   closed: boolean;
 }
@@ -114,8 +127,33 @@ export function startIngest(opts: IngestOptions): Ingest {
     }
   }
 
-  /** Send bytes after whatever is already queued; queue what the socket does not take. */
+  const journal = opts.journal ?? null;
+
+  /** Send a batch of replies: at once, or once the journal has committed what they acknowledge. */
   function send(s: Socket<Conn>, c: Conn, out: string): void {
+    if (journal === null) return sendNow(s, c, out);
+    c.waiting += out.length;
+    journal.afterCommit((err) => {
+      c.waiting -= out.length;
+      if (err === null) {
+        sendNow(s, c, out);
+        // Input stalled behind replies that were waiting here, not in the socket: no drain event
+        // will come for them, so resume from here.
+        if (c.inQ.length > 0 && c.outBytes + c.waiting <= L.lowWater) pump(s, c);
+        return;
+      }
+      if (c.closed) return;
+      opts.onCommitFailed?.(err);
+      const line = JSON.stringify(errorReply("the journal could not record this batch; its orders were not acknowledged, closing")) + "\n";
+      const empty = c.outQ.length === 0;
+      markClosed(c);
+      if (empty) s.end(line);
+      else s.terminate();
+    });
+  }
+
+  /** Send bytes after whatever is already queued; queue what the socket does not take. */
+  function sendNow(s: Socket<Conn>, c: Conn, out: string): void {
     if (c.closed) return;
     if (c.outQ.length > 0) {
       const b = Buffer.from(out);
@@ -202,7 +240,7 @@ export function startIngest(opts: IngestOptions): Ingest {
       const end = text.length;
       let p = 0;
       while (p <= end) {
-        if (c.outBytes > L.highWater || c.closed) {
+        if (c.outBytes + c.waiting > L.highWater || c.closed) {
           if (out.length > 0) send(s, c, out);
           if (c.closed) return null;
           // Stalled: hand back the unprocessed lines and the tail, in order.
@@ -264,7 +302,7 @@ export function startIngest(opts: IngestOptions): Ingest {
 
   /** Process held input while the outbound queue allows; resume reading once it is all done. */
   function pump(s: Socket<Conn>, c: Conn): void {
-    while (c.inQ.length > 0 && !c.closed && c.outBytes <= L.highWater) {
+    while (c.inQ.length > 0 && !c.closed && c.outBytes + c.waiting <= L.highWater) {
       const buf = c.inQ.shift()!;
       c.inBytes -= buf.length;
       const rest = consume(s, c, buf);
@@ -286,20 +324,20 @@ export function startIngest(opts: IngestOptions): Ingest {
     socket: {
       binaryType: "buffer",
       open(s) {
-        s.data = { partial: null, discarding: false, inQ: [], inBytes: 0, outQ: [], outHead: 0, outBytes: 0, paused: false, closed: false };
+        s.data = { partial: null, discarding: false, inQ: [], inBytes: 0, outQ: [], outHead: 0, outBytes: 0, waiting: 0, paused: false, closed: false };
         sockets.add(s);
       },
       data(s, buf) {
         const c = s.data;
         if (c.closed) return;
-        if (c.inQ.length > 0 || c.outBytes > L.highWater) return stash(s, c, buf);
+        if (c.inQ.length > 0 || c.outBytes + c.waiting > L.highWater) return stash(s, c, buf);
         const rest = consume(s, c, buf);
         if (rest !== null) stash(s, c, rest);
       },
       drain(s) {
         const c = s.data;
         flushOut(s, c);
-        if (c.inQ.length > 0 && c.outBytes <= L.lowWater) pump(s, c);
+        if (c.inQ.length > 0 && c.outBytes + c.waiting <= L.lowWater) pump(s, c);
       },
       close(s) {
         if (s.data) markClosed(s.data);

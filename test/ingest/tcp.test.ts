@@ -4,6 +4,10 @@ import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { prepareText } from "../../src/config/prepare.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { startIngest, type Ingest, type IngestLimits } from "../../src/ingest/tcp.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore, type SqliteStore } from "../../src/store/sqlite.ts";
 
 const prepared = prepareText(EMBEDDED_DEFAULT.text, "toml");
 if (!prepared.ok) throw new Error("embedded default config is invalid");
@@ -94,9 +98,19 @@ function signal(id: string, extra: Record<string, unknown> = {}): string {
 
 let ingest: Ingest | null = null;
 const clients: Client[] = [];
+/** Whether the suite runs with a journal: every test below runs both ways. */
+let durable = false;
+let store: SqliteStore | null = null;
+let dir: string | null = null;
 
 function start(limits?: Partial<IngestLimits>): Ingest {
-  ingest = startIngest({ host: "127.0.0.1", port: 0, engine: new Engine(snapshot, 1), limits });
+  if (durable && store === null) {
+    dir = mkdtempSync(join(tmpdir(), "keel-tcp-"));
+    store = openStore(join(dir, "paper.db"));
+    store.createAndActivate({ hash: prepared.ok ? prepared.hash : "", canonical: "{}", parent: null, author: "test", message: "" }, { author: "test", action: "startup" });
+  }
+  const journal = store?.journal;
+  ingest = startIngest({ host: "127.0.0.1", port: 0, engine: new Engine(snapshot, 1, undefined, journal), limits, journal });
   return ingest;
 }
 
@@ -106,17 +120,23 @@ async function connect(): Promise<Client> {
   return c;
 }
 
-beforeEach(() => {
-  start();
-});
+for (const journaled of [false, true]) {
+describe(journaled ? "TCP ingest, replies after the journal commit" : "TCP ingest", () => {
+  beforeEach(() => {
+    durable = journaled;
+    start();
+  });
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) if (!c.closed) c.socket.terminate();
-  await ingest?.stop();
-  ingest = null;
-});
+  afterEach(async () => {
+    for (const c of clients.splice(0)) if (!c.closed) c.socket.terminate();
+    await ingest?.stop();
+    ingest = null;
+    store?.close();
+    store = null;
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
 
-describe("TCP ingest", () => {
   test("binds an ephemeral port on loopback", () => {
     expect(ingest!.port).toBeGreaterThan(0);
     expect(ingest!.host).toBe("127.0.0.1");
@@ -311,5 +331,62 @@ describe("TCP ingest", () => {
 
   test("refuses to start on a port that is taken", () => {
     expect(() => startIngest({ host: "127.0.0.1", port: ingest!.port, engine: new Engine(snapshot, 1) })).toThrow();
+  });
+});
+}
+
+describe("TCP ingest with a journal: durability", () => {
+  let d: string;
+  let s: SqliteStore;
+  let ing: Ingest | null = null;
+  const failures: Error[] = [];
+
+  beforeEach(() => {
+    d = mkdtempSync(join(tmpdir(), "keel-tcp-durable-"));
+    s = openStore(join(d, "paper.db"));
+    s.createAndActivate({ hash: "b".repeat(64), canonical: "{}", parent: null, author: "test", message: "" }, { author: "test", action: "startup" });
+    failures.length = 0;
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) if (!c.closed) c.socket.terminate();
+    await ing?.stop();
+    ing = null;
+    s.close();
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  async function client(engineVersion: number): Promise<Client> {
+    ing = startIngest({
+      host: "127.0.0.1", port: 0, engine: new Engine(snapshot, engineVersion, undefined, s.journal), journal: s.journal,
+      onCommitFailed: (err) => failures.push(err),
+    });
+    const c = await Client.open(ing.port);
+    clients.push(c);
+    return c;
+  }
+
+  test("every accepted reply names an order that is already in the database", async () => {
+    const c = await client(1);
+    let text = "";
+    for (let k = 0; k < 40; k++) text += signal(`d${k}`, { symbol: k % 2 === 0 ? "AAPL" : "MSFT", price: k % 2 === 0 ? 190.1 : 415 });
+    await c.send(text);
+    const replies = await c.replies(40);
+    const accepted = replies.filter((r) => r.status === "accepted").map((r) => r.id);
+    expect(accepted.length).toBeGreaterThan(0);
+    const day = s.lastDay()!;
+    expect(s.dayJournal(day).orders.map((o) => o.id)).toEqual(accepted);
+  });
+
+  test("a batch the journal cannot commit is never acknowledged: one error line, the connection closes", async () => {
+    // Version 99 is not in the database, so the orders' foreign key fails the commit.
+    const c = await client(99);
+    await c.send(signal("f1") + signal("f2", { symbol: "NOPE" }));
+    await c.waitClosed();
+    expect(c.lines.map((l) => JSON.parse(l))).toEqual([
+      { status: "error", message: "the journal could not record this batch; its orders were not acknowledged, closing" },
+    ]);
+    expect(failures.length).toBe(1);
+    expect(s.lastDay()).toBeNull();
   });
 });
