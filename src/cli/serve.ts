@@ -1,27 +1,50 @@
 /**
- * `keel serve`: load and compile the config, start the engine and its TCP signal ingest, and run
- * until SIGINT/SIGTERM. The admin API and the version store attach here as they land.
- * Exit codes: 0 stopped by a signal, 1 invalid config or ingest address unusable, 2 bad flags,
+ * `keel serve`: settle the config version against the store, rebuild the risk state from the
+ * journal, start the engine and its TCP signal ingest, and run until SIGINT/SIGTERM.
+ * Exit codes: 0 stopped by a signal, 1 invalid config, unusable database or address, 2 bad flags,
  * 3 live trading asked for without an authorisation.
  */
+import { mkdirSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { formatIssue } from "../config/errors.ts";
 import { prepareText } from "../config/prepare.ts";
 import { Engine } from "../engine/engine.ts";
+import { recover } from "../engine/recover.ts";
 import { startIngest, type Ingest } from "../ingest/tcp.ts";
-import { hostPort, parse } from "./args.ts";
+import { tradingDay } from "../risk/reset.ts";
+import { HALTED } from "../risk/trading-state.ts";
+import { dbPathFor } from "../store/db.ts";
+import { StoreError } from "../store/errors.ts";
+import { acquireLock } from "../store/lock.ts";
+import { startRetention } from "../store/pruner.ts";
+import { openStore, type SqliteStore } from "../store/sqlite.ts";
+import { hostPort, parse, UsageError } from "./args.ts";
 import { readSource } from "./source.ts";
+import { startupConfig } from "./startup.ts";
 
 export const DEFAULT_INGEST = "127.0.0.1:8788";
+export const DEFAULT_DATA = "./data";
+export const DEFAULT_RETAIN_DAYS = 30;
 
-export const help = `Usage: keel serve [--config FILE] [--ingest HOST:PORT]
+export const help = `Usage: keel serve [--config FILE] [--data DIR] [--ingest HOST:PORT] [--retain-days N]
 
-Run the engine. Without --config it runs on the default config embedded in this binary,
-in paper mode. Strategies send signals to the ingest socket as newline-delimited JSON and
-read back one reply line per signal, in order.
+Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
+back one reply line per signal, in order; a reply is sent only once the orders it acknowledges
+are committed to the journal.
+
+Config versions, the audit log and the order journal live in DIR/paper.db (DIR/live.db for live
+trading: never the same file). On an empty database the config (--config FILE, or the default
+embedded in this binary) becomes version 1. On an existing one the active version is loaded; a
+--config with a different content becomes a new version. Positions, P&L, exposures, daily
+counters and the trading state are rebuilt from the journal, so a restart, even after kill -9,
+resumes exactly where the last acknowledged order left them.
 
 Options:
   --config FILE       config file (TOML, or JSON by its .json extension)
+  --data DIR          where the database lives (default ${DEFAULT_DATA}, created when missing)
   --ingest HOST:PORT  signal socket address (default ${DEFAULT_INGEST}, loopback only)
+  --retain-days N     keep N trading days of journal (default ${DEFAULT_RETAIN_DAYS}); older days are pruned
+                      at start and daily, positions kept. Config versions and the audit log are never pruned
   -h, --help          show this help
 
 Example:
@@ -31,31 +54,28 @@ Example:
 Live trading needs a signed authorisation, which this build does not support yet:
 a config with trading.mode = "live" is refused (exit 3).`;
 
-/** The version number this process gives its config until the version store assigns real ones. */
-const INITIAL_VERSION = 1;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: "string" }, ingest: { type: "string" } }, 0);
+  const { values } = parse(
+    argv,
+    { config: { type: "string" }, data: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" } },
+    0,
+  );
   if (values.help) return (console.log(help), 0);
   const ingestAt = hostPort(values.ingest ?? DEFAULT_INGEST, "--ingest");
+  const retainDays = Number(values["retain-days"] ?? DEFAULT_RETAIN_DAYS);
+  if (!Number.isInteger(retainDays) || retainDays < 1) throw new UsageError(`--retain-days expects a whole number of days >= 1, got '${values["retain-days"]}'`);
+  const dataDir = resolvePath(values.data ?? DEFAULT_DATA);
 
   const source = await readSource(values.config);
-  const t0 = performance.now();
-  const result = prepareText(source.text, source.format);
-  const ms = performance.now() - t0;
-  for (const w of result.warnings) console.error(`warning: ${formatIssue(w)}`);
-  if (!result.ok) {
-    for (const issue of result.issues) console.error(formatIssue(issue));
+  const given = prepareText(source.text, source.format);
+  for (const w of given.warnings) console.error(`warning: ${formatIssue(w)}`);
+  if (!given.ok) {
+    for (const issue of given.issues) console.error(formatIssue(issue));
     console.error(`keel: ${source.name} is invalid; not starting`);
     return 1;
   }
-  const s = result.snapshot;
-  const mode = result.document.trading.mode;
-  console.log(
-    `keel: config v${INITIAL_VERSION} ${source.name} sha256 ${result.hash.slice(0, 12)}, mode ${mode}, ` +
-      `${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles, compiled in ${ms.toFixed(1)} ms`,
-  );
   // A config flag alone must never turn on live trading.
+  const mode = given.document.trading.mode;
   if (mode !== "paper") {
     console.error(
       `keel: trading.mode = "${mode}" needs a signed live-trading authorisation, which this build does not support yet; ` +
@@ -64,7 +84,66 @@ export async function run(argv: string[]): Promise<number> {
     return 3;
   }
 
-  const engine = new Engine(s, INITIAL_VERSION);
+  const dbPath = dbPathFor(dataDir, mode);
+  let store: SqliteStore;
+  let unlock: () => void;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = acquireLock(dbPath);
+    try {
+      store = openStore(dbPath, { journal: { onError: (err) => console.error(`keel: journal: ${err.message}`) } });
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  } catch (err) {
+    console.error(`keel: ${err instanceof StoreError || err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  const close = () => {
+    store.close();
+    unlock();
+  };
+
+  const settled = startupConfig(store, source, given, values.config !== undefined);
+  if (!settled.ok) {
+    for (const issue of settled.issues) console.error(formatIssue(issue));
+    console.error(`keel: the active version ${settled.version} in ${dbPath} no longer validates; start with --config FILE to replace it`);
+    close();
+    return 1;
+  }
+  const { prepared, version } = settled;
+  const s = prepared.snapshot;
+  console.log(
+    `keel: mode ${mode}, database ${dbPath}, config v${version} sha256 ${prepared.hash.slice(0, 12)}` +
+      (settled.created ? ` (new version from ${source.name}, ${settled.changes} change(s))` : " (active version)") +
+      `, ${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles`,
+  );
+
+  const engine = new Engine(s, version, undefined, store.journal);
+  const r = recover(engine, store);
+  console.log(
+    `keel: recovered from the journal: trading state ${r.tradingState}, ${r.openPositions} open position(s), ` +
+      `${r.dailyTrades} trade(s) on the current day, ${r.fills} fill(s) replayed`,
+  );
+  if (r.unknownSymbols.length > 0) {
+    console.error(`warning: the journal has positions in symbols the config does not have, not restored: ${r.unknownSymbols.join(", ")}`);
+  }
+  engine.onStateChange = (c) => {
+    console.log(`keel: trading state ${c.from} -> ${c.to} (${c.reason})`);
+    store.recordAudit({
+      author: "engine", action: c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume", reason: c.reason,
+      changes: [{ path: "trading_state", from: c.from, to: c.to }],
+    });
+  };
+
+  const retention = startRetention(store, {
+    retainDays,
+    currentDay: () => Math.max(store.lastDay() ?? Number.NEGATIVE_INFINITY, tradingDay(Date.now(), engine.snapshot.dayResetMinute)),
+    onPruned: (rows, before) => console.log(`keel: retention: pruned ${rows} journal row(s) before trading day ${before}`),
+    onError: (err) => console.error(`keel: retention: ${err instanceof Error ? err.message : String(err)}`),
+  });
+
   const where = formatAddress(ingestAt.host, ingestAt.port);
   let ingest: Ingest;
   try {
@@ -72,12 +151,17 @@ export async function run(argv: string[]): Promise<number> {
       host: ingestAt.host,
       port: ingestAt.port,
       engine,
+      journal: store.journal,
       onError: (err) => console.error(`keel: ingest: ${err instanceof Error ? err.message : String(err)}`),
+      // Orders that were not recorded cannot be traded on: stop until an operator looks.
+      onCommitFailed: (err) => engine.setTradingState(HALTED, `journal commit failed: ${err.message}`),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
     console.error(`keel: cannot listen on ${where} for signal ingest: ${why}`);
+    retention.stop();
+    close();
     return 1;
   }
   if (!isLoopback(ingestAt.host)) {
@@ -96,7 +180,15 @@ export async function run(argv: string[]): Promise<number> {
     process.on("SIGTERM", on);
   });
   console.log(`keel: ${signal}; stopping, ${ingest.connections} open connection(s)`);
+  retention.stop();
+  // Commit what was decided, so the replies waiting for it go out before the sockets close.
+  try {
+    store.journal.flush();
+  } catch (err) {
+    console.error(`keel: journal: ${err instanceof Error ? err.message : String(err)}`);
+  }
   await ingest.stop();
+  close();
   console.log("keel: stopped");
   return 0;
 }

@@ -1,88 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
-
-const MAIN = join(import.meta.dir, "../../src/main.ts");
-
-/** A port nobody listens on right now (bound and released). */
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
-
-type Proc = Subprocess<"ignore", "pipe", "pipe">;
-const procs: Proc[] = [];
-
-function spawn(args: string[]): Proc {
-  const p = Bun.spawn([process.execPath, MAIN, "serve", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  procs.push(p);
-  return p;
-}
-
-/** Collects a process's stdout as it arrives. */
-class Output {
-  text = "";
-  private readonly done: Promise<void>;
-  constructor(p: Proc) {
-    const decoder = new TextDecoder();
-    this.done = (async () => {
-      for await (const chunk of p.stdout) this.text += decoder.decode(chunk, { stream: true });
-    })();
-  }
-
-  /** Wait until the output contains `word`; returns it all so far. */
-  async waitFor(word: string, ms = 10_000): Promise<string> {
-    const deadline = Date.now() + ms;
-    while (!this.text.includes(word)) {
-      if (Date.now() > deadline) throw new Error(`no '${word}' in: ${this.text}`);
-      await Bun.sleep(10);
-    }
-    return this.text;
-  }
-
-  /** Everything, once the stream has ended. */
-  async all(): Promise<string> {
-    await this.done;
-    return this.text;
-  }
-}
-
-/** Send lines and read `n` reply lines back over one connection. */
-async function exchange(port: number, text: string, n: number): Promise<any[]> {
-  let buf = "";
-  const { promise, resolve, reject } = Promise.withResolvers<any[]>();
-  const sock = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, d) {
-        buf += d.toString();
-        const lines = buf.split("\n").filter((l) => l.length > 0);
-        if (lines.length >= n) resolve(lines.map((l) => JSON.parse(l)));
-      },
-      close() {
-        reject(new Error(`closed with: ${buf}`));
-      },
-    },
-  });
-  sock.write(text);
-  const timer = setTimeout(() => reject(new Error("no reply")), 5000);
-  try {
-    return await promise;
-  } finally {
-    clearTimeout(timer);
-    sock.end();
-  }
-}
-
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
-});
+import { exchange, freePort, Output, spawn } from "./serve-helpers.ts";
 
 describe("keel serve", () => {
   test("serves signals over TCP and stops cleanly on SIGTERM", async () => {
@@ -133,9 +54,14 @@ describe("keel serve", () => {
     }
   });
 
-  test("flags that do nothing yet are refused, exit 2", async () => {
-    const p = spawn(["--data", "./data"]);
-    expect(await p.exited).toBe(2);
+  test("a bad --retain-days is a one-line usage error, exit 2", async () => {
+    for (const bad of ["0", "-1", "1.5", "x"]) {
+      const p = spawn(["--retain-days", bad]);
+      expect(await p.exited).toBe(2);
+      const err = await new Response(p.stderr).text();
+      expect(err.trim().split("\n")).toHaveLength(1);
+      expect(err).toContain("--retain-days");
+    }
   });
 
   test("a port in use is a one-line error naming the address, exit 1", async () => {
