@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   const s = prepared.snapshot;
   console.log(
     `keel: mode ${mode}, database ${dbPath}, config v${version} sha256 ${prepared.hash.slice(0, 12)}` +
-      (settled.created ? ` (new version from ${source.name}, ${settled.changes} change(s))` : " (active version)") +
+      (!settled.created ? " (active version)" : version === 1 ? ` (first version, from ${source.name})` : ` (new version from ${source.name}, ${settled.changes} change(s))`) +
       `, ${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles`,
   );
 

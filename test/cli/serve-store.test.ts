@@ -37,7 +37,7 @@ describe("keel serve: config versions at start", () => {
     const data = tempDir();
     const a = await serve(data);
     expect(a.text).toContain("config v1");
-    expect(a.text).toContain("new version from embedded config/default.toml");
+    expect(a.text).toContain("(first version, from embedded config/default.toml)");
     expect(existsSync(join(data, "paper.db"))).toBe(true);
     expect(existsSync(join(data, "paper.db.lock"))).toBe(true);
     await stop(a.p);
