@@ -6,13 +6,18 @@
  */
 import { mkdirSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import { loadTokens } from "../api/auth.ts";
+import { createApp } from "../api/app.ts";
 import { formatIssue } from "../config/errors.ts";
+import { Control } from "../engine/control.ts";
+import { EventBus } from "../events/bus.ts";
+import { Histogram } from "../metrics/histogram.ts";
 import { prepareText } from "../config/prepare.ts";
 import { Engine } from "../engine/engine.ts";
 import { recover } from "../engine/recover.ts";
 import { startIngest, type Ingest } from "../ingest/tcp.ts";
 import { tradingDay } from "../risk/reset.ts";
-import { HALTED } from "../risk/trading-state.ts";
 import { dbPathFor } from "../store/db.ts";
 import { StoreError } from "../store/errors.ts";
 import { acquireLock } from "../store/lock.ts";
@@ -22,11 +27,12 @@ import { hostPort, parse, UsageError } from "./args.ts";
 import { readSource } from "./source.ts";
 import { startupConfig } from "./startup.ts";
 
+export const DEFAULT_ADMIN = "127.0.0.1:8787";
 export const DEFAULT_INGEST = "127.0.0.1:8788";
 export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
 
-export const help = `Usage: keel serve [--config FILE] [--data DIR] [--ingest HOST:PORT] [--retain-days N]
+export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
 
 Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
 back one reply line per signal, in order; a reply is sent only once the orders it acknowledges
@@ -42,6 +48,9 @@ resumes exactly where the last acknowledged order left them.
 Options:
   --config FILE       config file (TOML, or JSON by its .json extension)
   --data DIR          where the database lives (default ${DEFAULT_DATA}, created when missing)
+  --admin HOST:PORT   admin API address (default ${DEFAULT_ADMIN}); every route but GET /health needs
+                      Authorization: Bearer <token>, the token being KEEL_ADMIN_TOKEN or, when that is
+                      unset, the one generated into DIR/admin.token at first start (mode 0600)
   --ingest HOST:PORT  signal socket address (default ${DEFAULT_INGEST}, loopback only)
   --retain-days N     keep N trading days of journal (default ${DEFAULT_RETAIN_DAYS}); older days are pruned
                       at start and daily, positions kept. Config versions and the audit log are never pruned
@@ -57,11 +66,12 @@ a config with trading.mode = "live" is refused (exit 3).`;
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { config: { type: "string" }, data: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" } },
+    { config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" } },
     0,
   );
   if (values.help) return (console.log(help), 0);
   const ingestAt = hostPort(values.ingest ?? DEFAULT_INGEST, "--ingest");
+  const adminAt = hostPort(values.admin ?? DEFAULT_ADMIN, "--admin");
   const retainDays = Number(values["retain-days"] ?? DEFAULT_RETAIN_DAYS);
   if (!Number.isInteger(retainDays) || retainDays < 1) throw new UsageError(`--retain-days expects a whole number of days >= 1, got '${values["retain-days"]}'`);
   const dataDir = resolvePath(values.data ?? DEFAULT_DATA);
@@ -85,13 +95,16 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const dbPath = dbPathFor(dataDir, mode);
+  const batchRows = new Histogram();
   let store: SqliteStore;
   let unlock: () => void;
   try {
     mkdirSync(dataDir, { recursive: true });
     unlock = acquireLock(dbPath);
     try {
-      store = openStore(dbPath, { journal: { onError: (err) => console.error(`keel: journal: ${err.message}`) } });
+      store = openStore(dbPath, {
+        journal: { onError: (err) => console.error(`keel: journal: ${err.message}`), onBatch: (rows) => batchRows.record(rows) },
+      });
     } catch (err) {
       unlock();
       throw err;
@@ -129,13 +142,13 @@ export async function run(argv: string[]): Promise<number> {
   if (r.unknownSymbols.length > 0) {
     console.error(`warning: the journal has positions in symbols the config does not have, not restored: ${r.unknownSymbols.join(", ")}`);
   }
-  engine.onStateChange = (c) => {
-    console.log(`keel: trading state ${c.from} -> ${c.to} (${c.reason})`);
-    store.recordAudit({
-      author: "engine", action: c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume", reason: c.reason,
-      changes: [{ path: "trading_state", from: c.from, to: c.to }],
-    });
-  };
+  engine.latency = new Histogram();
+  const bus = new EventBus((err) => console.error(`keel: event subscriber: ${err instanceof Error ? err.message : String(err)}`));
+  const control = new Control({ engine, store, bus, active: prepared, version, log: (line) => console.log(`keel: ${line}`) });
+  const reloadNs = new Histogram();
+  bus.subscribe((e) => {
+    if (e.type === "config_changed") reloadNs.record(control.lastReloadMs * 1e6);
+  });
 
   const retention = startRetention(store, {
     retainDays,
@@ -154,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
       journal: store.journal,
       onError: (err) => console.error(`keel: ingest: ${err instanceof Error ? err.message : String(err)}`),
       // Orders that were not recorded cannot be traded on: stop until an operator looks.
-      onCommitFailed: (err) => engine.setTradingState(HALTED, `journal commit failed: ${err.message}`),
+      onCommitFailed: (err) => control.setTradingState("HALTED", `journal commit failed: ${err.message}`, "engine"),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
@@ -164,6 +177,26 @@ export async function run(argv: string[]): Promise<number> {
     close();
     return 1;
   }
+  let tokens;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    tokens = loadTokens(dataDir);
+    const app = createApp({
+      control, engine, store, bus, tokens, keelVersion: pkg.version, startedAt: Date.now(),
+      stats: { ingestConnections: () => ingest.connections, journalBatchRows: batchRows, reloadNs },
+    });
+    server = Bun.serve({ hostname: adminAt.host, port: adminAt.port, fetch: app.fetch, idleTimeout: 0 });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
+    console.error(`keel: cannot serve the admin API on ${formatAddress(adminAt.host, adminAt.port)}: ${why}`);
+    await ingest.stop();
+    retention.stop();
+    close();
+    return 1;
+  }
+  console.log(`keel: admin API on http://${formatAddress(adminAt.host, server.port ?? adminAt.port)} (token: ${tokens.source})`);
+  if (!isLoopback(adminAt.host)) console.error(`warning: the admin API on ${formatAddress(adminAt.host, adminAt.port)} is reachable from the network`);
   if (!isLoopback(ingestAt.host)) {
     console.error(`warning: ingest on ${where} accepts signals from the network without authentication`);
   }
@@ -181,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   console.log(`keel: ${signal}; stopping, ${ingest.connections} open connection(s)`);
   retention.stop();
+  server.stop(true);
   // Commit what was decided, so the replies waiting for it go out before the sockets close.
   try {
     store.journal.flush();

@@ -115,11 +115,19 @@ export const Risk = z.strictObject({
   day_reset_utc: HHMM.default("00:00"),
 });
 
+/** The admin API's own guard rails; changeable at run time like any limit. */
+export const Admin = z.strictObject({
+  // A circuit breaker on config writes (PUT, PATCH, DELETE, rollback): a runaway deploy script
+  // gets 429 instead of thrashing the engine with reloads.
+  max_config_writes_per_minute: positiveInt().default(30),
+});
+
 export const Document = z.strictObject({
   trading: Trading.prefault({}),
   risk: Risk.prefault({}),
   strategies: z.record(nameKey, Strategy).default({}),
   symbols: z.record(symbolKey, Symbol).default({}),
+  admin: Admin.prefault({}),
 });
 
 /** A document after parsing: every default filled in. */

@@ -7,6 +7,7 @@
 import type { Snapshot } from "../config/snapshot.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
 import type { TradingStateChange } from "../risk/trading-state.ts";
+import type { Histogram } from "../metrics/histogram.ts";
 import type { Journal } from "../store/store.ts";
 import { PaperVenue } from "../venue/paper.ts";
 import type { Fill, Venue } from "../venue/venue.ts";
@@ -22,6 +23,8 @@ export class Engine {
   readonly venue: Venue;
   /** Decisions since start by reason code (index 0 = accepted). */
   readonly outcomes = new Float64Array(REASONS.length);
+  /** When set, each decision's latency (ns, decide() alone) is recorded here, for metrics. */
+  latency: Histogram | null = null;
   /** Called with every trading-state change, after it is journaled (publishing, logs). */
   onStateChange: ((c: TradingStateChange) => void) | null = null;
 
@@ -69,7 +72,10 @@ export class Engine {
   process(s: Signal): Reply {
     const d = this.decider;
     d.marked = -1;
+    const h = this.latency;
+    const t0 = h === null ? 0 : Bun.nanoseconds();
     const code = d.decide(s);
+    if (h !== null) h.record(Bun.nanoseconds() - t0);
     this.outcomes[code]!++;
     const config_version = d.version;
     if (this.journal !== null) {

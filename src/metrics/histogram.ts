@@ -67,6 +67,19 @@ export class Histogram {
     return this.max;
   }
 
+  /**
+   * How many recorded values are at most `v`, to bucket resolution (whole buckets whose upper
+   * edge is <= v): the cumulative counts of a Prometheus histogram.
+   */
+  countAtMost(v: number): number {
+    let n = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      if (upperOf(b) > v) break;
+      n += this.counts[b]!;
+    }
+    return n;
+  }
+
   mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;
   }

@@ -33,6 +33,8 @@ export interface JournalOptions {
    * instead), reported after the waiters had it; a commit callback that threw.
    */
   readonly onError?: (err: StoreError) => void;
+  /** A batch committed: its rows (for metrics). */
+  readonly onBatch?: (rows: number) => void;
 }
 
 // Numeric columns per kind, in the order of the INSERT's parameters after seq and the strings.
@@ -53,6 +55,7 @@ export class SqliteJournal implements Journal {
   private readonly schedule: FlushSchedule;
   private readonly maxBatchRows: number;
   private readonly onError: (err: StoreError) => void;
+  private readonly onBatch: ((rows: number) => void) | null;
 
   private oN = 0;
   private oNum = new Float64Array(INITIAL_CAPACITY * O_W);
@@ -98,6 +101,7 @@ export class SqliteJournal implements Journal {
     this.schedule = opts.schedule ?? "immediate";
     this.maxBatchRows = opts.maxBatchRows ?? 65536;
     this.onError = opts.onError ?? (() => {});
+    this.onBatch = opts.onBatch ?? null;
     this.insOrder = db.prepare(
       `INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -274,6 +278,7 @@ export class SqliteJournal implements Journal {
     this.fN = 0;
     this.sN = 0;
     this.state.clear();
+    if (err === null) this.onBatch?.(rows);
     return err;
   }
 

@@ -28,8 +28,11 @@ export function tempDir(): string {
 
 /** `keel serve` with the args; a fresh --data directory unless one is given. */
 export function spawn(args: string[]): Proc {
-  const data = args.includes("--data") || args.includes("--help") ? [] : ["--data", tempDir()];
-  const p = Bun.spawn([process.execPath, MAIN, "serve", ...data, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const help = args.includes("--help");
+  const data = args.includes("--data") || help ? [] : ["--data", tempDir()];
+  // An ephemeral admin port unless the test names one: tests run side by side.
+  const admin = args.includes("--admin") || help ? [] : ["--admin", "127.0.0.1:0"];
+  const p = Bun.spawn([process.execPath, MAIN, "serve", ...data, ...admin, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   procs.push(p);
   return p;
 }

@@ -1,0 +1,23 @@
+/** `POST /signals`: an array of signals through the same engine as TCP ingest, the same replies. */
+import type { Hono } from "hono";
+import { errorReply, type Reply } from "../../engine/order.ts";
+import { toSignal } from "../../engine/signal.ts";
+import type { AppDeps } from "../app.ts";
+import { fail } from "../errors.ts";
+import { readJson } from "./body.ts";
+
+export function signalRoutes(app: Hono, d: AppDeps): void {
+  app.post("/signals", async (c) => {
+    const body = await readJson(c);
+    if (!body.ok) return body.response;
+    if (!Array.isArray(body.value)) return fail(c, 400, "invalid_body", "expected a JSON array of signals");
+    const replies: Reply[] = [];
+    for (const v of body.value) {
+      const p = toSignal(v, Date.now);
+      replies.push(p.ok ? d.engine.process(p.signal) : errorReply(p.message, p.id));
+    }
+    // As over TCP: the answer leaves only once the orders it acknowledges are committed.
+    await d.store.journal.committed();
+    return c.json(replies);
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * Control: the operator's verbs over a running engine, whoever calls them (the admin API today).
+ * Activate a document, patch or delete one symbol, roll back, halt, reduce, resume. Each write is
+ * validated and compiled off the hot path, persisted with its author and change list, swapped in
+ * between two decisions, and published on the event bus. Bad input changes nothing: the active
+ * version, the journal and the counters stay as they were.
+ *
+ * Results are data: `{ ok: true, ... }` or a refusal with an HTTP-like status and a code, so the
+ * API maps them without exceptions.
+ */
+import { diff, type Change } from "../config/diff.ts";
+import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
+import { prepareValue, type Prepared } from "../config/prepare.ts";
+import type { EventBus } from "../events/bus.ts";
+import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
+import { SYM_WIDTH, S_POS } from "../risk/state.ts";
+import type { AuditAction, Store } from "../store/store.ts";
+import type { Engine } from "./engine.ts";
+
+export type Refusal = {
+  readonly ok: false;
+  readonly status: 400 | 404 | 409 | 412 | 422 | 429;
+  readonly error: string;
+  readonly message: string;
+  readonly issues?: readonly ConfigIssue[];
+  /** Seconds, for 429. */
+  readonly retryAfter?: number;
+};
+
+export type WriteResult =
+  | { readonly ok: true; readonly version: number; readonly hash: string; readonly warnings: readonly ConfigWarning[]; readonly changes: readonly Change[]; readonly unchanged: boolean }
+  | Refusal;
+
+export interface Validation {
+  readonly valid: boolean;
+  readonly issues: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigWarning[];
+  readonly changes: readonly Change[];
+}
+
+export interface WriteMeta {
+  readonly author: string;
+  readonly message?: string;
+  /** The hash the writer based its change on (If-Match); a mismatch is 412. */
+  readonly ifMatch?: string;
+}
+
+/** Top-level paths that only a restart may change. */
+export const RESTART_ONLY = ["trading.mode"] as const;
+
+export interface ControlOptions {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly bus: EventBus;
+  /** The active version, as start-up settled it. */
+  readonly active: Prepared;
+  readonly version: number;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export class Control {
+  private active: Prepared;
+  private version: number;
+  private readonly engine: Engine;
+  private readonly store: Store;
+  private readonly bus: EventBus;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  /** Times of recent config writes, for the circuit breaker. */
+  private readonly writes: number[] = [];
+  /** Who asked for the trading-state change in progress; null: the engine itself (a limit). */
+  private stateAuthor: string | null = null;
+  reloads = 0;
+  /** Milliseconds spent preparing and swapping, per reload (for metrics). */
+  lastReloadMs = 0;
+
+  constructor(o: ControlOptions) {
+    this.active = o.active;
+    this.version = o.version;
+    this.engine = o.engine;
+    this.store = o.store;
+    this.bus = o.bus;
+    this.now = o.now ?? Date.now;
+    this.log = o.log ?? (() => {});
+    this.engine.onStateChange = (c) => {
+      const author = this.stateAuthor ?? "engine";
+      const action: AuditAction = c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume";
+      this.log(`trading state ${c.from} -> ${c.to} (${c.reason}, by ${author})`);
+      this.store.recordAudit({ author, action, reason: c.reason, changes: [{ path: "trading_state", from: c.from, to: c.to }] });
+      const ts = this.now();
+      this.bus.publish({ type: "trading_state_changed", from: c.from, to: c.to, reason: c.reason, author, ts });
+      if (this.stateAuthor === null && c.to === "HALTED") this.bus.publish({ type: "risk_breach", limit: c.reason, to: c.to, reason: c.reason, ts });
+    };
+  }
+
+  /** The active version: number, hash, document. */
+  get current(): { readonly version: number; readonly prepared: Prepared } {
+    return { version: this.version, prepared: this.active };
+  }
+
+  /** Every check a write would make, and the change list, without activating anything. */
+  validate(raw: unknown): Validation {
+    const p = prepareValue(raw);
+    if (!p.ok) return { valid: false, issues: p.issues, warnings: p.warnings, changes: [] };
+    const refused = this.restartOnly(p);
+    const changes = diff(this.active.document, p.document);
+    if (refused !== null) return { valid: false, issues: [{ path: "trading.mode", code: "invalid_value", message: refused.message }], warnings: p.warnings, changes };
+    return { valid: true, issues: [], warnings: p.warnings, changes };
+  }
+
+  /** Activate a whole document. */
+  put(raw: unknown, meta: WriteMeta): WriteResult {
+    return this.write(meta, "activate", () => prepareValue(raw));
+  }
+
+  /** Merge a partial symbol entry into the active document (a new symbol must be complete). */
+  patchSymbol(symbol: string, partial: unknown, meta: WriteMeta): WriteResult {
+    if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
+      return refuse(400, "invalid_body", "the body must be a JSON object: the symbol's fields to change");
+    }
+    return this.write(meta, "patch", () => {
+      const doc = structuredClone(this.active.document) as Record<string, any>;
+      const before = doc.symbols[symbol] as Record<string, unknown> | undefined;
+      doc.symbols[symbol] = mergeEntry(before ?? {}, partial as Record<string, unknown>);
+      return prepareValue(doc);
+    });
+  }
+
+  /** Remove a symbol; refused while it has an open position. */
+  deleteSymbol(symbol: string, meta: WriteMeta): WriteResult {
+    const i = this.engine.snapshot.index.get(symbol);
+    if (i === undefined) return refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`);
+    const pos = this.engine.decider.state.sym[i * SYM_WIDTH + S_POS]!;
+    if (pos !== 0) return refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`);
+    return this.write(meta, "patch", () => {
+      const doc = structuredClone(this.active.document) as Record<string, any>;
+      delete doc.symbols[symbol];
+      return prepareValue(doc);
+    });
+  }
+
+  /** A new version whose document equals version `v`'s. */
+  rollback(v: number, meta: WriteMeta): WriteResult {
+    const stored = this.store.getVersion(v);
+    if (stored === null) return refuse(404, "unknown_version", `there is no version ${v}`);
+    return this.write(meta, "rollback", () => prepareValue(JSON.parse(stored.canonical)));
+  }
+
+  /** Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. */
+  setTradingState(to: "HALTED" | "REDUCING" | "ACTIVE", reason: string, author: string): { from: string; to: string } {
+    const code = to === "HALTED" ? HALTED : to === "REDUCING" ? REDUCING : ACTIVE;
+    const from = TRADING_STATES[this.engine.decider.state.tradingState]!;
+    this.stateAuthor = author;
+    try {
+      this.engine.setTradingState(code, reason, this.now());
+    } finally {
+      this.stateAuthor = null;
+    }
+    return { from, to };
+  }
+
+  private write(meta: WriteMeta, action: AuditAction, prepare: () => ReturnType<typeof prepareValue>): WriteResult {
+    const t0 = performance.now();
+    const limited = this.breaker();
+    if (limited !== null) return limited;
+    if (meta.ifMatch !== undefined && meta.ifMatch !== this.active.hash) {
+      return refuse(412, "precondition_failed", `If-Match ${meta.ifMatch} is not the active hash ${this.active.hash}`);
+    }
+    const p = prepare();
+    if (!p.ok) return { ok: false, status: 422, error: "invalid_config", message: `${p.issues.length} issue(s)`, issues: p.issues };
+    const refused = this.restartOnly(p);
+    if (refused !== null) return refused;
+    if (p.hash === this.active.hash && action !== "rollback") {
+      return { ok: true, version: this.version, hash: p.hash, warnings: p.warnings, changes: [], unchanged: true };
+    }
+    const changes = diff(this.active.document, p.document);
+    const previous = this.version;
+    const { version } = this.store.createAndActivate(
+      { hash: p.hash, canonical: p.canonical, parent: previous, author: meta.author, message: meta.message ?? "" },
+      { author: meta.author, action, changes },
+    );
+    // One reference swap between two decisions: no decision sees half of a version.
+    this.engine.load(p.snapshot, version);
+    this.active = p;
+    this.version = version;
+    this.reloads++;
+    this.lastReloadMs = performance.now() - t0;
+    this.log(`config v${previous} -> v${version} (${action} by ${meta.author}, ${changes.length} change(s), ${this.lastReloadMs.toFixed(1)} ms)`);
+    this.bus.publish({ type: "config_changed", version, previous, hash: p.hash, author: meta.author, action, changes, ts: this.now() });
+    return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
+  }
+
+  private restartOnly(p: Prepared): Refusal | null {
+    const from = this.active.document.trading.mode;
+    const to = p.document.trading.mode;
+    if (from === to) return null;
+    return refuse(409, "restart_required", `trading.mode cannot change on a running engine (${from} -> ${to}); restart with the new config`);
+  }
+
+  /** The circuit breaker: at most admin.max_config_writes_per_minute writes in any 60 s. */
+  private breaker(): Refusal | null {
+    const now = this.now();
+    while (this.writes.length > 0 && this.writes[0]! <= now - 60_000) this.writes.shift();
+    const max = this.active.document.admin.max_config_writes_per_minute;
+    if (this.writes.length >= max) {
+      const retryAfter = Math.max(1, Math.ceil((this.writes[0]! + 60_000 - now) / 1000));
+      return refuse(429, "too_many_writes", `more than ${max} config writes in a minute (admin.max_config_writes_per_minute); retry in ${retryAfter} s`, retryAfter);
+    }
+    this.writes.push(now);
+    return null;
+  }
+}
+
+function refuse(status: Refusal["status"], error: string, message: string, retryAfter?: number): Refusal {
+  return retryAfter === undefined ? { ok: false, status, error, message } : { ok: false, status, error, message, retryAfter };
+}
+
+/** A symbol entry with a partial one merged in: override tables merge key by key, `null` removes a key. */
+function mergeEntry(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (typeof v === "object" && !Array.isArray(v) && typeof out[k] === "object" && out[k] !== null) out[k] = { ...(out[k] as object), ...(v as object) };
+    else out[k] = v;
+  }
+  return out;
+}
