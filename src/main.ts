@@ -17,6 +17,9 @@ const COMMANDS: Record<string, Command> = {
   validate: { summary: "check a config file against every rule", load: () => import("./cli/validate.ts") },
   replay: { summary: "replay a CSV or JSONL signal file through the engine, deterministically", load: () => import("./cli/replay.ts") },
   schema: { summary: "print the JSON Schema of the config document", load: () => import("./cli/schema.ts") },
+  state: { summary: "positions, P&L, exposures and trading state from the database (no server needed)", load: () => import("./cli/state.ts") },
+  versions: { summary: "list the stored config versions, newest first", load: () => import("./cli/versions.ts") },
+  diff: { summary: "the change list between two stored config versions", load: () => import("./cli/diff.ts") },
 };
 
 export const VERSION: string = pkg.version;
