@@ -160,7 +160,9 @@ export class Decider {
     if (tokens < 1000) return R.MAX_ORDERS_PER_SECOND;
 
     const signedQty = side * qty;
-    if (S[q + S_DUP_QTY] === signedQty && S[q + S_DUP_PRICE] === px && ts - S[q + S_DUP_TS]! < pr.duplicateWindowMs) {
+    // Within the window on either side: a copy that arrives late (older ts) is still a copy, and
+    // a window of 0 turns the check off.
+    if (S[q + S_DUP_QTY] === signedQty && S[q + S_DUP_PRICE] === px && Math.abs(ts - S[q + S_DUP_TS]!) < pr.duplicateWindowMs) {
       return R.DUPLICATE_ORDER;
     }
 

@@ -5,6 +5,7 @@
  * process(), so a signal is decided and recorded the same way wherever it comes from.
  */
 import type { Snapshot } from "../config/snapshot.ts";
+import { tradingDay } from "../risk/reset.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
 import type { TradingStateChange } from "../risk/trading-state.ts";
 import type { Histogram } from "../metrics/histogram.ts";
@@ -124,7 +125,9 @@ export class Engine {
     }
     while (this.changesSeen < st.changes.length) {
       const c = st.changes[this.changesSeen++]!;
-      j?.stateChange({ from: c.from, to: c.to, reason: c.reason, ts: c.ts, day: Number.isFinite(st.day) ? st.day : 0 });
+      // Before the first signal there is no trading day yet: the change belongs to the day of its time.
+      const day = Number.isFinite(st.day) ? st.day : tradingDay(c.ts, this.decider.snap.dayResetMinute);
+      j?.stateChange({ from: c.from, to: c.to, reason: c.reason, ts: c.ts, day });
       this.onStateChange?.(c);
     }
   }

@@ -126,6 +126,7 @@ export class SqliteJournal implements Journal {
 
   order(o: NewOrder): number {
     if (this.closed) throw new StoreClosedError("journal.order");
+    this.boundBatch();
     const k = this.oN;
     if ((k + 1) * O_W > this.oNum.length) this.oNum = grown(this.oNum, k + 1, O_W);
     const seq = this.next();
@@ -240,11 +241,17 @@ export class SqliteJournal implements Journal {
 
   private appended(): void {
     if (!this.scheduled) this.scheduleFlush();
-    else if (this.oN + this.fN + this.sN >= this.maxBatchRows) {
-      // A huge synchronous burst (a replay): commit now to bound memory; waiters still run at the end of the tick.
-      const err = this.commit();
-      if (err !== null) this.onError(err);
-    }
+  }
+
+  /**
+   * A huge synchronous burst (a replay): commit now to bound memory; waiters still run at the end
+   * of the tick. Checked before an order is appended, never between an order and its fill, so a
+   * crash cannot leave an order whose fill was in the next batch.
+   */
+  private boundBatch(): void {
+    if (this.oN + this.fN + this.sN < this.maxBatchRows) return;
+    const err = this.commit();
+    if (err !== null) this.onError(err);
   }
 
   private scheduleFlush(): void {

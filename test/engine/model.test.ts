@@ -241,7 +241,7 @@ class Model {
     p.tokenTs = Math.max(ts, p.tokenTs);
     if (milli < 1000) return reject("max_orders_per_second");
 
-    if (p.lastTs !== undefined && p.lastSide === side && p.lastQty === qty && p.lastPrice === px && ts - p.lastTs < L.duplicate_window_ms) {
+    if (p.lastTs !== undefined && p.lastSide === side && p.lastQty === qty && p.lastPrice === px && Math.abs(ts - p.lastTs) < L.duplicate_window_ms) {
       return reject("duplicate_order");
     }
 

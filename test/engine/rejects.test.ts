@@ -532,6 +532,17 @@ describe("duplicate_order", () => {
     expect(outcome(e.process(sig("AAA", BUY, 100, { ts: T0 + 1000 })))).toBe("accepted"); // window elapsed
   });
 
+  test("a late copy (older ts) within the window is a duplicate too; a window of 0 checks nothing", () => {
+    const e = engineWith(dup);
+    expect(outcome(e.process(sig("AAA", BUY, 100, { ts: T0 + 500 })))).toBe("accepted");
+    expect(outcome(e.process(sig("AAA", BUY, 100, { ts: T0 })))).toBe("duplicate_order");
+    expect(outcome(e.process(sig("AAA", BUY, 100, { ts: T0 - 600 })))).toBe("accepted"); // 1100 ms before: outside
+    const off = engineWith({ risk: { limits: { duplicate_window_ms: 0 } } });
+    expect(outcome(off.process(sig("AAA", BUY, 100, { ts: T0 + 500 })))).toBe("accepted");
+    expect(outcome(off.process(sig("AAA", BUY, 100, { ts: T0 })))).toBe("accepted");
+    expect(outcome(off.process(sig("AAA", BUY, 100, { ts: T0 })))).toBe("accepted");
+  });
+
   test("a different side, qty, price or symbol is not a duplicate", () => {
     const e = engineWith({ ...dup, trading: { position_sizing: { method: "scaled" } } });
     e.process(sig("AAA", BUY, 100, { ts: T0 }));

@@ -270,6 +270,25 @@ describe("files and connections", () => {
     }
   });
 
+  test("an early commit never separates an order from the fill appended right after it", () => {
+    const s = openStore(":memory:", { journal: { maxBatchRows: 3 } });
+    try {
+      s.createAndActivate({ hash: "c".repeat(64), canonical: "{}", parent: null, author: "t", message: "" }, { author: "t", action: "startup" });
+      const committedAtOrder: number[] = [];
+      for (let k = 0; k < 7; k++) {
+        s.journal.order({ id: `o${k}`, symbol: "AAA", side: 1, qty: 1, price: 10, orderType: 0, tif: 0, configVersion: 1, signalPrice: 10, ts: 1, day: 1 });
+        s.journal.fill({ orderId: `o${k}`, symbol: "AAA", side: 1, qty: 1, price: 10, ts: 1, day: 1 });
+        // After each pair, what is committed must hold as many fills as orders.
+        const d = s.dayJournal(1);
+        expect(d.fills.length).toBe(d.orders.length);
+        committedAtOrder.push(d.orders.length);
+      }
+      expect(Math.max(...committedAtOrder)).toBeGreaterThan(0); // early commits did happen
+    } finally {
+      s.close();
+    }
+  });
+
   test("a burst over maxBatchRows commits early; waiters still run at the end of the tick, failures reach them", async () => {
     const errors: Error[] = [];
     const s = openStore(":memory:", { journal: { maxBatchRows: 10, onError: (e) => errors.push(e) } });
