@@ -8,7 +8,8 @@ export {};
 const outfile = process.argv[2] ?? "dist/keel";
 const started = performance.now();
 const result = await Bun.build({
-  entrypoints: ["./src/main.ts"],
+  // The config Worker is its own entrypoint: a compiled binary only carries workers listed here.
+  entrypoints: ["./src/main.ts", "./src/config/prepare-worker.ts"],
   compile: { outfile, autoloadBunfig: false, autoloadDotenv: false },
   minify: true,
   sourcemap: "linked",

@@ -24,10 +24,9 @@ export function loadTokens(dataDir: string, env: Record<string, string | undefin
     return read === undefined ? { admin: env.KEEL_ADMIN_TOKEN, source: "KEEL_ADMIN_TOKEN" } : { admin: env.KEEL_ADMIN_TOKEN, read, source: "KEEL_ADMIN_TOKEN" };
   }
   const path = join(dataDir, "admin.token");
-  let admin: string;
-  if (existsSync(path)) {
-    admin = readFileSync(path, "utf8").trim();
-  } else {
+  let admin = existsSync(path) ? readFileSync(path, "utf8").trim() : "";
+  // An empty file (a write cut short) would be a token nobody can present: generate a new one.
+  if (admin.length === 0) {
     admin = randomBytes(32).toString("base64url");
     writeFileSync(path, `${admin}\n`, { mode: 0o600 });
   }
@@ -49,7 +48,8 @@ export function requireToken(tokens: Tokens): MiddlewareHandler {
   const admin = digest(tokens.admin);
   const read = tokens.read === undefined ? null : digest(tokens.read);
   return async (c, next) => {
-    if (c.req.method === "GET" && c.req.path === "/health") return next();
+    // HEAD too: Hono answers HEAD from the GET route, and health checkers often send HEAD.
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && c.req.path === "/health") return next();
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const given = m === null ? null : digest(m[1]!);

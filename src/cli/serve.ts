@@ -10,6 +10,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { loadTokens } from "../api/auth.ts";
 import { createApp } from "../api/app.ts";
 import { formatIssue } from "../config/errors.ts";
+import { ConfigWorker } from "../config/offload.ts";
 import { Control } from "../engine/control.ts";
 import { EventBus } from "../events/bus.ts";
 import { Histogram } from "../metrics/histogram.ts";
@@ -75,6 +76,18 @@ export async function run(argv: string[]): Promise<number> {
   const retainDays = Number(values["retain-days"] ?? DEFAULT_RETAIN_DAYS);
   if (!Number.isInteger(retainDays) || retainDays < 1) throw new UsageError(`--retain-days expects a whole number of days >= 1, got '${values["retain-days"]}'`);
   const dataDir = resolvePath(values.data ?? DEFAULT_DATA);
+
+  // Listen for SIGINT/SIGTERM before anything starts: Bun installs a handler only an event-loop
+  // turn after process.on(), so one registered after "running" could miss an early SIGTERM.
+  let onStop: (sig: string) => void = () => {};
+  const stopSignal = new Promise<string>((done) => (onStop = done));
+  const on = (sig: string) => {
+    process.off("SIGINT", on);
+    process.off("SIGTERM", on);
+    onStop(sig);
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
 
   const source = await readSource(values.config);
   const given = prepareText(source.text, source.format);
@@ -144,7 +157,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   engine.latency = new Histogram();
   const bus = new EventBus((err) => console.error(`keel: event subscriber: ${err instanceof Error ? err.message : String(err)}`));
-  const control = new Control({ engine, store, bus, active: prepared, version, log: (line) => console.log(`keel: ${line}`) });
+  // Large documents are prepared on this Worker, so deciding never waits for a reload to validate.
+  const worker = new ConfigWorker();
+  const control = new Control({ engine, store, bus, active: prepared, version, worker, log: (line) => console.log(`keel: ${line}`) });
   const reloadNs = new Histogram();
   bus.subscribe((e) => {
     if (e.type === "config_changed") reloadNs.record(control.lastReloadMs * 1e6);
@@ -203,18 +218,11 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`keel: ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}`);
   console.log("keel: running; Ctrl-C to stop");
 
-  const signal = await new Promise<string>((done) => {
-    const on = (sig: string) => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      done(sig);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
+  const signal = await stopSignal;
   console.log(`keel: ${signal}; stopping, ${ingest.connections} open connection(s)`);
   retention.stop();
   server.stop(true);
+  worker.terminate();
   // Commit what was decided, so the replies waiting for it go out before the sockets close.
   try {
     store.journal.flush();

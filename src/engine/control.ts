@@ -10,6 +10,9 @@
  */
 import { diff, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
+import { parseText, type Format } from "../config/load.ts";
+import { patchDocument, withoutSymbol } from "../config/merge.ts";
+import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
 import type { EventBus } from "../events/bus.ts";
 import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
@@ -57,6 +60,11 @@ export interface ControlOptions {
   readonly version: number;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /** Prepare large documents on this Worker (config/offload.ts); inline when absent. */
+  readonly worker?: ConfigWorker;
+  /** Offload thresholds, for tests (0 sends everything to the worker). */
+  readonly offloadChars?: number;
+  readonly offloadSymbols?: number;
 }
 
 export class Control {
@@ -71,6 +79,11 @@ export class Control {
   private readonly writes: number[] = [];
   /** Who asked for the trading-state change in progress; null: the engine itself (a limit). */
   private stateAuthor: string | null = null;
+  private readonly worker: ConfigWorker | null;
+  private readonly offloadChars: number;
+  private readonly offloadSymbols: number;
+  /** Writes run one at a time, in arrival order: each sees the version the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
   reloads = 0;
   /** Milliseconds spent preparing and swapping, per reload (for metrics). */
   lastReloadMs = 0;
@@ -83,6 +96,10 @@ export class Control {
     this.bus = o.bus;
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
+    this.worker = o.worker ?? null;
+    this.offloadChars = o.offloadChars ?? OFFLOAD_CHARS;
+    this.offloadSymbols = o.offloadSymbols ?? OFFLOAD_SYMBOLS;
+    this.worker?.setActive(this.active.canonical);
     this.engine.onStateChange = (c) => {
       const author = this.stateAuthor ?? "engine";
       const action: AuditAction = c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume";
@@ -100,51 +117,54 @@ export class Control {
   }
 
   /** Every check a write would make, and the change list, without activating anything. */
-  validate(raw: unknown): Validation {
-    const p = prepareValue(raw);
-    if (!p.ok) return { valid: false, issues: p.issues, warnings: p.warnings, changes: [] };
+  async validate(text: string, format: Format): Promise<Validation | Refusal> {
+    const out = await this.prepareText(text, format);
+    if (!out.ok) {
+      if (out.malformed) return refuse(400, "malformed_body", out.issues[0]?.message ?? "malformed body", out.issues);
+      return { valid: false, issues: out.issues, warnings: out.warnings, changes: [] };
+    }
+    const p = out.prepared;
     const refused = this.restartOnly(p);
-    const changes = diff(this.active.document, p.document);
-    if (refused !== null) return { valid: false, issues: [{ path: "trading.mode", code: "invalid_value", message: refused.message }], warnings: p.warnings, changes };
-    return { valid: true, issues: [], warnings: p.warnings, changes };
+    if (refused !== null) return { valid: false, issues: [{ path: "trading.mode", code: "invalid_value", message: refused.message }], warnings: p.warnings, changes: out.changes };
+    return { valid: true, issues: [], warnings: p.warnings, changes: out.changes };
   }
 
-  /** Activate a whole document. */
-  put(raw: unknown, meta: WriteMeta): WriteResult {
-    return this.write(meta, "activate", () => prepareValue(raw));
+  /** Activate a whole document, given as its text (JSON or TOML). */
+  put(text: string, format: Format, meta: WriteMeta): Promise<WriteResult> {
+    return this.write(meta, "activate", () => this.prepareText(text, format));
   }
 
   /** Merge a partial symbol entry into the active document (a new symbol must be complete). */
-  patchSymbol(symbol: string, partial: unknown, meta: WriteMeta): WriteResult {
+  patchSymbol(symbol: string, partial: unknown, meta: WriteMeta): Promise<WriteResult> {
     if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
-      return refuse(400, "invalid_body", "the body must be a JSON object: the symbol's fields to change");
+      return Promise.resolve(refuse(400, "invalid_body", "the body must be a JSON object: the symbol's fields to change"));
     }
-    return this.write(meta, "patch", () => {
-      const doc = structuredClone(this.active.document) as Record<string, any>;
-      const before = doc.symbols[symbol] as Record<string, unknown> | undefined;
-      doc.symbols[symbol] = mergeEntry(before ?? {}, partial as Record<string, unknown>);
-      return prepareValue(doc);
-    });
+    const fields = partial as Record<string, unknown>;
+    return this.write(meta, "patch", () =>
+      this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
+        ? this.worker!.patch(symbol, fields)
+        : this.inline(patchDocument(this.active.document, symbol, fields)),
+    );
   }
 
   /** Remove a symbol; refused while it has an open position. */
-  deleteSymbol(symbol: string, meta: WriteMeta): WriteResult {
+  deleteSymbol(symbol: string, meta: WriteMeta): Promise<WriteResult> {
     const i = this.engine.snapshot.index.get(symbol);
-    if (i === undefined) return refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`);
+    if (i === undefined) return Promise.resolve(refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`));
     const pos = this.engine.decider.state.sym[i * SYM_WIDTH + S_POS]!;
-    if (pos !== 0) return refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`);
-    return this.write(meta, "patch", () => {
-      const doc = structuredClone(this.active.document) as Record<string, any>;
-      delete doc.symbols[symbol];
-      return prepareValue(doc);
-    });
+    if (pos !== 0) return Promise.resolve(refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`));
+    return this.write(meta, "patch", () =>
+      this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
+        ? this.worker!.remove(symbol)
+        : this.inline(withoutSymbol(this.active.document, symbol)),
+    );
   }
 
   /** A new version whose document equals version `v`'s. */
-  rollback(v: number, meta: WriteMeta): WriteResult {
+  rollback(v: number, meta: WriteMeta): Promise<WriteResult> {
     const stored = this.store.getVersion(v);
-    if (stored === null) return refuse(404, "unknown_version", `there is no version ${v}`);
-    return this.write(meta, "rollback", () => prepareValue(JSON.parse(stored.canonical)));
+    if (stored === null) return Promise.resolve(refuse(404, "unknown_version", `there is no version ${v}`));
+    return this.write(meta, "rollback", () => this.prepareText(stored.canonical, "json"));
   }
 
   /** Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. */
@@ -160,35 +180,64 @@ export class Control {
     return { from, to };
   }
 
-  private write(meta: WriteMeta, action: AuditAction, prepare: () => ReturnType<typeof prepareValue>): WriteResult {
-    const t0 = performance.now();
-    const limited = this.breaker();
-    if (limited !== null) return limited;
-    if (meta.ifMatch !== undefined && meta.ifMatch !== this.active.hash) {
-      return refuse(412, "precondition_failed", `If-Match ${meta.ifMatch} is not the active hash ${this.active.hash}`);
-    }
-    const p = prepare();
-    if (!p.ok) return { ok: false, status: 422, error: "invalid_config", message: `${p.issues.length} issue(s)`, issues: p.issues };
-    const refused = this.restartOnly(p);
-    if (refused !== null) return refused;
-    if (p.hash === this.active.hash && action !== "rollback") {
-      return { ok: true, version: this.version, hash: p.hash, warnings: p.warnings, changes: [], unchanged: true };
-    }
-    const changes = diff(this.active.document, p.document);
-    const previous = this.version;
-    const { version } = this.store.createAndActivate(
-      { hash: p.hash, canonical: p.canonical, parent: previous, author: meta.author, message: meta.message ?? "" },
-      { author: meta.author, action, changes },
-    );
-    // One reference swap between two decisions: no decision sees half of a version.
-    this.engine.load(p.snapshot, version);
-    this.active = p;
-    this.version = version;
-    this.reloads++;
-    this.lastReloadMs = performance.now() - t0;
-    this.log(`config v${previous} -> v${version} (${action} by ${meta.author}, ${changes.length} change(s), ${this.lastReloadMs.toFixed(1)} ms)`);
-    this.bus.publish({ type: "config_changed", version, previous, hash: p.hash, author: meta.author, action, changes, ts: this.now() });
-    return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
+  /** Parse and prepare text: in the Worker when it is large, inline otherwise. */
+  private prepareText(text: string, format: Format): Promise<Outcome> {
+    if (this.offloaded(text.length >= this.offloadChars)) return this.worker!.prepare(text, format);
+    const parsed = parseText(text, format);
+    if (!parsed.ok) return Promise.resolve({ ok: false, issues: [parsed.issue], warnings: [], malformed: true });
+    return this.inline(parsed.value);
+  }
+
+  private offloaded(large: boolean): boolean {
+    // A worker that failed (it should not) is not waited on: the write is prepared inline.
+    return large && this.worker !== null && this.worker.alive;
+  }
+
+  private inline(raw: unknown): Promise<Outcome> {
+    const p = prepareValue(raw);
+    if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
+    return Promise.resolve({ ok: true, prepared: p, changes: diff(this.active.document, p.document) });
+  }
+
+  private write(meta: WriteMeta, action: AuditAction, prepare: () => Promise<Outcome>): Promise<WriteResult> {
+    const run = async (): Promise<WriteResult> => {
+      const t0 = performance.now();
+      const limited = this.breaker();
+      if (limited !== null) return limited;
+      if (meta.ifMatch !== undefined && meta.ifMatch !== this.active.hash) {
+        return refuse(412, "precondition_failed", `If-Match ${meta.ifMatch} is not the active hash ${this.active.hash}`);
+      }
+      const out = await prepare();
+      if (!out.ok) {
+        if (out.malformed) return refuse(400, "malformed_body", out.issues[0]?.message ?? "malformed body", out.issues);
+        return { ok: false, status: 422, error: "invalid_config", message: `${out.issues.length} issue(s)`, issues: out.issues };
+      }
+      const p = out.prepared;
+      const refused = this.restartOnly(p);
+      if (refused !== null) return refused;
+      if (p.hash === this.active.hash && action !== "rollback") {
+        return { ok: true, version: this.version, hash: p.hash, warnings: p.warnings, changes: [], unchanged: true };
+      }
+      const changes = out.changes;
+      const previous = this.version;
+      const { version } = this.store.createAndActivate(
+        { hash: p.hash, canonical: p.canonical, parent: previous, author: meta.author, message: meta.message ?? "" },
+        { author: meta.author, action, changes },
+      );
+      // One reference swap between two decisions: no decision sees half of a version.
+      this.engine.load(p.snapshot, version);
+      this.active = p;
+      this.version = version;
+      this.worker?.setActive(p.canonical);
+      this.reloads++;
+      this.lastReloadMs = performance.now() - t0;
+      this.log(`config v${previous} -> v${version} (${action} by ${meta.author}, ${changes.length} change(s), ${this.lastReloadMs.toFixed(1)} ms)`);
+      this.bus.publish({ type: "config_changed", version, previous, hash: p.hash, author: meta.author, action, changes, ts: this.now() });
+      return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result;
+    return result;
   }
 
   private restartOnly(p: Prepared): Refusal | null {
@@ -212,17 +261,7 @@ export class Control {
   }
 }
 
-function refuse(status: Refusal["status"], error: string, message: string, retryAfter?: number): Refusal {
-  return retryAfter === undefined ? { ok: false, status, error, message } : { ok: false, status, error, message, retryAfter };
-}
-
-/** A symbol entry with a partial one merged in: override tables merge key by key, `null` removes a key. */
-function mergeEntry(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (typeof v === "object" && !Array.isArray(v) && typeof out[k] === "object" && out[k] !== null) out[k] = { ...(out[k] as object), ...(v as object) };
-    else out[k] = v;
-  }
-  return out;
+function refuse(status: Refusal["status"], error: string, message: string, extra: number | readonly ConfigIssue[] = []): Refusal {
+  if (typeof extra === "number") return { ok: false, status, error, message, retryAfter: extra };
+  return extra.length === 0 ? { ok: false, status, error, message } : { ok: false, status, error, message, issues: extra };
 }

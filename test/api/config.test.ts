@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
-import { type Api, json, startApi } from "./fixture.ts";
+import { type Api, type ApiOptions, json, startApi as start } from "./fixture.ts";
 
 let api: Api | null = null;
+/** Every test runs twice: documents prepared inline, and in the config Worker (as large ones are). */
+let viaWorker = false;
+const startApi = (o: ApiOptions = {}) => start({ ...o, worker: viaWorker });
 afterEach(async () => {
   await api?.close();
   api = null;
@@ -14,7 +17,11 @@ async function active(a: Api): Promise<{ doc: any; etag: string; version: number
   return { doc: await r.json(), etag: r.headers.get("etag")!, version: Number(r.headers.get("x-config-version")) };
 }
 
-describe("PUT /config", () => {
+for (const w of [false, true]) {
+describe(w ? "PUT /config, prepared in the Worker" : "PUT /config", () => {
+  beforeEach(() => {
+    viaWorker = w;
+  });
   test("a valid change activates a new version with the change list; the engine decides under it at once", async () => {
     api = startApi();
     const { doc } = await active(api);
@@ -105,6 +112,13 @@ describe("PUT /config", () => {
     expect(api.store.listVersions().length).toBe(2);
   });
 
+  test("If-Match: * matches whatever is active", async () => {
+    api = startApi();
+    const { doc } = await active(api);
+    doc.risk.limits.max_daily_trades = 13;
+    expect((await api.call("/config", json(doc, "PUT", { "if-match": "*" }))).status).toBe(200);
+  });
+
   test("the circuit breaker: writes over admin.max_config_writes_per_minute get 429 with Retry-After", async () => {
     let now = Date.UTC(2026, 10, 25, 12);
     api = startApi({ now: () => now });
@@ -124,7 +138,10 @@ describe("PUT /config", () => {
   });
 });
 
-describe("validate, versions, diff, rollback", () => {
+describe(w ? "validate, versions, diff, rollback, in the Worker" : "validate, versions, diff, rollback", () => {
+  beforeEach(() => {
+    viaWorker = w;
+  });
   test("POST /config/validate never activates, and reports issues, warnings and changes", async () => {
     api = startApi();
     const { doc } = await active(api);
@@ -164,3 +181,4 @@ describe("validate, versions, diff, rollback", () => {
     expect((await api.call("/config/versions?limit=x")).status).toBe(400);
   });
 });
+}

@@ -9,6 +9,7 @@ import { createApp } from "../../src/api/app.ts";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { startupConfig } from "../../src/cli/startup.ts";
 import { prepareText, prepareValue } from "../../src/config/prepare.ts";
+import { ConfigWorker } from "../../src/config/offload.ts";
 import { Control } from "../../src/engine/control.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { EventBus } from "../../src/events/bus.ts";
@@ -35,6 +36,8 @@ export interface ApiOptions {
   readonly config?: unknown;
   readonly now?: () => number;
   readonly keepAliveMs?: number;
+  /** Prepare every write in the config Worker (thresholds 0), as large documents are. */
+  readonly worker?: boolean;
 }
 
 /** Start a real admin API. */
@@ -48,7 +51,11 @@ export function startApi(opts: ApiOptions = {}): Api {
   const engine = new Engine(settled.prepared.snapshot, settled.version, undefined, store.journal);
   engine.latency = new Histogram();
   const bus = new EventBus();
-  const control = new Control({ engine, store, bus, active: settled.prepared, version: settled.version, ...(opts.now ? { now: opts.now } : {}) });
+  const worker = opts.worker ? new ConfigWorker() : undefined;
+  const control = new Control({
+    engine, store, bus, active: settled.prepared, version: settled.version, ...(opts.now ? { now: opts.now } : {}),
+    ...(worker ? { worker, offloadChars: 0, offloadSymbols: 0 } : {}),
+  });
   const app = createApp({
     control, engine, store, bus, tokens: { admin: ADMIN, read: READ, source: "test" }, keelVersion: "test", startedAt: Date.now(),
     stats: { ingestConnections: () => 0, journalBatchRows: new Histogram(), reloadNs: new Histogram() },
@@ -66,6 +73,7 @@ export function startApi(opts: ApiOptions = {}): Api {
     },
     async close() {
       await server.stop(true);
+      worker?.terminate();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

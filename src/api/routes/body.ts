@@ -1,19 +1,9 @@
-/** Reading request bodies: JSON or TOML, with a 400 in the API's error shape when malformed. */
+/** Reading JSON request bodies, with a 400 in the API's error shape when malformed. */
 import type { Context } from "hono";
 import { parseText } from "../../config/load.ts";
 import { fail } from "../errors.ts";
 
 export type Body = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly response: Response };
-
-/** The body as JSON, or TOML when Content-Type says application/toml. */
-export async function readDocument(c: Context): Promise<Body> {
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  const format = type.includes("toml") ? "toml" : "json";
-  const text = await c.req.text();
-  const parsed = parseText(text, format);
-  if (!parsed.ok) return { ok: false, response: fail(c, 400, "malformed_body", parsed.issue.message, [parsed.issue]) };
-  return { ok: true, value: parsed.value };
-}
 
 /** The body as JSON; an empty body is `null`. */
 export async function readJson(c: Context): Promise<Body> {

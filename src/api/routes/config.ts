@@ -10,10 +10,19 @@ import type { WriteMeta, WriteResult } from "../../engine/control.ts";
 import type { ConfigVersion } from "../../store/store.ts";
 import type { AppDeps } from "../app.ts";
 import { fail } from "../errors.ts";
-import { authorOf, readDocument, readJson } from "./body.ts";
+import { authorOf, readJson } from "./body.ts";
+import type { Format } from "../../config/load.ts";
+
+/** The body's text and its format (TOML by Content-Type, JSON otherwise). */
+async function document(c: Context): Promise<{ text: string; format: Format }> {
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  return { text: await c.req.text(), format: type.includes("toml") ? "toml" : "json" };
+}
 
 function meta(c: Context): WriteMeta {
-  const ifMatch = c.req.header("if-match")?.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  // "*" matches any current version (RFC 9110), so it is no precondition at all.
+  const raw = c.req.header("if-match")?.trim();
+  const ifMatch = raw === "*" ? undefined : raw?.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
   const message = c.req.header("x-message")?.slice(0, 1000);
   return { author: authorOf(c), ...(message === undefined ? {} : { message }), ...(ifMatch === undefined ? {} : { ifMatch }) };
 }
@@ -48,15 +57,15 @@ export function configRoutes(app: Hono, d: AppDeps): void {
   });
 
   app.put("/config", async (c) => {
-    const body = await readDocument(c);
-    if (!body.ok) return body.response;
-    return answer(c, d.control.put(body.value, meta(c)));
+    const { text, format } = await document(c);
+    return answer(c, await d.control.put(text, format, meta(c)));
   });
 
   app.post("/config/validate", async (c) => {
-    const body = await readDocument(c);
-    if (!body.ok) return body.response;
-    return c.json(d.control.validate(body.value));
+    const { text, format } = await document(c);
+    const v = await d.control.validate(text, format);
+    if ("ok" in v) return fail(c, v.status, v.error, v.message, v.issues);
+    return c.json(v);
   });
 
   app.patch("/config/symbols/:symbol", async (c) => {
@@ -64,10 +73,10 @@ export function configRoutes(app: Hono, d: AppDeps): void {
     if (!SYMBOL_PATTERN.test(symbol)) return fail(c, 400, "invalid_symbol", "a symbol is 1-32 characters of A-Z, 0-9 and . _ - / :");
     const body = await readJson(c);
     if (!body.ok) return body.response;
-    return answer(c, d.control.patchSymbol(symbol, body.value, meta(c)));
+    return answer(c, await d.control.patchSymbol(symbol, body.value, meta(c)));
   });
 
-  app.delete("/config/symbols/:symbol", (c) => answer(c, d.control.deleteSymbol(c.req.param("symbol"), meta(c))));
+  app.delete("/config/symbols/:symbol", async (c) => answer(c, await d.control.deleteSymbol(c.req.param("symbol"), meta(c))));
 
   app.get("/config/versions", (c) => {
     const q = c.req.query("limit");
@@ -103,6 +112,6 @@ export function configRoutes(app: Hono, d: AppDeps): void {
     if (!body.ok) return body.response;
     const v = (body.value as { version?: unknown } | null)?.version;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) return fail(c, 400, "invalid_body", 'expected { "version": N } with N a version number');
-    return answer(c, d.control.rollback(v, meta(c)));
+    return answer(c, await d.control.rollback(v, meta(c)));
   });
 }

@@ -17,7 +17,14 @@ export function signalRoutes(app: Hono, d: AppDeps): void {
       replies.push(p.ok ? d.engine.process(p.signal) : errorReply(p.message, p.id));
     }
     // As over TCP: the answer leaves only once the orders it acknowledges are committed.
-    await d.store.journal.committed();
+    try {
+      await d.store.journal.committed();
+    } catch (err) {
+      // As over TCP too: orders that were not recorded cannot be traded on; halt until an operator looks.
+      const message = err instanceof Error ? err.message : String(err);
+      d.control.setTradingState("HALTED", `journal commit failed: ${message}`, "engine");
+      return fail(c, 500, "journal_commit_failed", `the journal could not record this batch; its orders were not acknowledged and trading is halted: ${message}`);
+    }
     return c.json(replies);
   });
 }

@@ -1,0 +1,40 @@
+/**
+ * A partial symbol entry merged into a full one (PATCH /config/symbols/{symbol}): top-level fields
+ * replace, override tables (position_sizing, execution, limits) merge key by key, and `null`
+ * removes a key, so an override can be dropped and fall back to its strategy or the defaults.
+ * @example mergeEntry({ lot_size: 1, limits: { max_positions: 5 } }, { limits: { price_collar_bps: 100 } })
+ */
+export function mergeEntry(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (isTable(v) && isTable(out[k])) {
+      const merged: Record<string, unknown> = { ...(out[k] as Record<string, unknown>) };
+      for (const [f, x] of Object.entries(v)) {
+        if (x === null) delete merged[f];
+        else merged[f] = x;
+      }
+      out[k] = merged;
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The document with one symbol's entry patched (or created); the input is not modified. */
+export function patchDocument(doc: unknown, symbol: string, partial: Record<string, unknown>): Record<string, unknown> {
+  const out = structuredClone(doc) as Record<string, any>;
+  const symbols = (out.symbols ??= {}) as Record<string, Record<string, unknown>>;
+  symbols[symbol] = mergeEntry(symbols[symbol] ?? {}, partial);
+  return out;
+}
+
+/** The document without one symbol; the input is not modified. */
+export function withoutSymbol(doc: unknown, symbol: string): Record<string, unknown> {
+  const out = structuredClone(doc) as Record<string, any>;
+  if (out.symbols !== undefined) delete out.symbols[symbol];
+  return out;
+}

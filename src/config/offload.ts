@@ -1,0 +1,121 @@
+/**
+ * Preparing large documents off the engine's thread. Below a size chosen by measurement
+ * (bench/reload.bench.ts) a document is prepared inline: a Worker round trip costs more than it
+ * saves. Above it, the text goes to the config Worker (prepare-worker.ts), which parses,
+ * validates, hashes, compiles and diffs; the Snapshot comes back over shared memory and only the
+ * symbol index is rebuilt here.
+ */
+import type { Change } from "./diff.ts";
+import type { ConfigIssue, ConfigWarning } from "./errors.ts";
+import type { Format } from "./load.ts";
+import type { Prepared } from "./prepare.ts";
+import type { ConfigDocument } from "./schema.ts";
+import { fromParts, type SnapshotParts } from "./transfer.ts";
+
+/** Bodies at least this long (UTF-16 units) are prepared in the Worker; see the file comment. */
+export const OFFLOAD_CHARS = 256 * 1024;
+/** Patches to documents with at least this many symbols are prepared in the Worker. */
+export const OFFLOAD_SYMBOLS = 2000;
+
+export type WorkerRequest =
+  | { readonly id: number; readonly kind: "active"; readonly canonical: string }
+  | { readonly id: number; readonly kind: "prepare"; readonly text: string; readonly format: Format }
+  | { readonly id: number; readonly kind: "patch"; readonly symbol: string; readonly partial: Record<string, unknown> }
+  | { readonly id: number; readonly kind: "delete"; readonly symbol: string };
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly canonical: string; readonly hash: string; readonly warnings: ConfigWarning[]; readonly changes: Change[]; readonly parts: SnapshotParts }
+  | { readonly id: number; readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed?: boolean };
+
+export type Outcome =
+  | { readonly ok: true; readonly prepared: Prepared; readonly changes: readonly Change[] }
+  | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed: boolean };
+
+/** A Prepared whose document is parsed from its canonical text only if someone reads it. */
+export function lazyPrepared(canonical: string, hash: string, warnings: ConfigWarning[], parts: SnapshotParts): Prepared {
+  let doc: ConfigDocument | undefined;
+  return {
+    ok: true,
+    canonical,
+    hash,
+    warnings,
+    snapshot: fromParts(parts),
+    get document(): ConfigDocument {
+      doc ??= JSON.parse(canonical) as ConfigDocument;
+      return doc;
+    },
+  };
+}
+
+/**
+ * Where the worker's code is. From source, beside this file. In the compiled binary this module
+ * is bundled into the main entry at the root of Bun's embedded file system, and the worker (a
+ * separate entrypoint, see build.ts) sits under config/ there.
+ */
+function workerUrl(): URL {
+  const compiled = import.meta.url.startsWith("file:///$bunfs/");
+  return new URL(compiled ? "./config/prepare-worker.ts" : "./prepare-worker.ts", import.meta.url);
+}
+
+export class ConfigWorker {
+  private readonly worker: Worker;
+  private next = 1;
+  private readonly waiting = new Map<number, (r: WorkerReply) => void>();
+  /** False once the worker has failed: callers then prepare inline instead. */
+  alive = true;
+  /** Why it failed, for the log. */
+  failure: string | null = null;
+
+  constructor() {
+    this.worker = new Worker(workerUrl());
+    this.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      const done = this.waiting.get(e.data.id);
+      this.waiting.delete(e.data.id);
+      done?.(e.data);
+    };
+    this.worker.onerror = (e) => {
+      this.alive = false;
+      this.failure = e.message;
+      const fail: ConfigIssue = { path: "", code: "invalid", message: `config worker failed: ${e.message}` };
+      for (const [id, done] of this.waiting) done({ id, ok: false, issues: [fail], warnings: [] });
+      this.waiting.clear();
+    };
+    // An idle worker must not keep the process alive.
+    this.worker.unref();
+  }
+
+  /** Tell the worker which document is active now (after every activation, whoever made it). */
+  setActive(canonical: string): void {
+    this.worker.postMessage({ id: 0, kind: "active", canonical } satisfies WorkerRequest);
+  }
+
+  prepare(text: string, format: Format): Promise<Outcome> {
+    return this.ask({ id: this.next++, kind: "prepare", text, format });
+  }
+
+  patch(symbol: string, partial: Record<string, unknown>): Promise<Outcome> {
+    return this.ask({ id: this.next++, kind: "patch", symbol, partial });
+  }
+
+  remove(symbol: string): Promise<Outcome> {
+    return this.ask({ id: this.next++, kind: "delete", symbol });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+
+  private ask(m: WorkerRequest): Promise<Outcome> {
+    if (!this.alive) {
+      const issue: ConfigIssue = { path: "", code: "invalid", message: `config worker failed: ${this.failure}` };
+      return Promise.resolve({ ok: false, issues: [issue], warnings: [], malformed: false });
+    }
+    return new Promise((resolve) => {
+      this.waiting.set(m.id, (r) => {
+        if (r.ok) resolve({ ok: true, prepared: lazyPrepared(r.canonical, r.hash, r.warnings, r.parts), changes: r.changes });
+        else resolve({ ok: false, issues: r.issues, warnings: r.warnings, malformed: r.malformed === true });
+      });
+      this.worker.postMessage(m);
+    });
+  }
+}

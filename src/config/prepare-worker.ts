@@ -1,0 +1,51 @@
+/**
+ * The config Worker: parses, validates, hashes, compiles and diffs large documents on its own
+ * thread, so the engine's thread keeps deciding signals meanwhile. It keeps its own parsed copy
+ * of the active document (sent after every activation) to diff against and to apply patches to.
+ * Protocol: see offload.ts, the only sender.
+ */
+/// <reference lib="webworker" />
+import { diff } from "./diff.ts";
+import { parseText } from "./load.ts";
+import { patchDocument, withoutSymbol } from "./merge.ts";
+import { prepareValue } from "./prepare.ts";
+import type { ConfigDocument } from "./schema.ts";
+import { toParts } from "./transfer.ts";
+import type { WorkerReply, WorkerRequest } from "./offload.ts";
+
+declare const self: Worker;
+
+let active: ConfigDocument | null = null;
+
+function answer(id: number, raw: unknown): WorkerReply {
+  const p = prepareValue(raw);
+  if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
+  const changes = active === null ? [] : diff(active, p.document);
+  return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot) };
+}
+
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  const m = e.data;
+  let reply: WorkerReply;
+  try {
+    switch (m.kind) {
+      case "active":
+        active = JSON.parse(m.canonical) as ConfigDocument;
+        return;
+      case "prepare": {
+        const parsed = parseText(m.text, m.format);
+        reply = parsed.ok ? answer(m.id, parsed.value) : { id: m.id, ok: false, issues: [parsed.issue], warnings: [], malformed: true };
+        break;
+      }
+      case "patch":
+        reply = answer(m.id, patchDocument(active, m.symbol, m.partial));
+        break;
+      case "delete":
+        reply = answer(m.id, withoutSymbol(active, m.symbol));
+        break;
+    }
+  } catch (err) {
+    reply = { id: m.id, ok: false, issues: [{ path: "", code: "invalid", message: `internal error: ${err instanceof Error ? err.message : String(err)}` }], warnings: [] };
+  }
+  self.postMessage(reply);
+};
