@@ -22,6 +22,7 @@ import type {
   StateChangeRow,
   Store,
   StoreReader,
+  VersionInfo,
 } from "./store.ts";
 import { VersionLog, VersionReads } from "./versions.ts";
 
@@ -48,7 +49,7 @@ export class SqliteStoreReader implements StoreReader {
   findByHash(hash: string): ConfigVersion | null {
     return this.versions.findByHash(hash);
   }
-  listVersions(limit?: number): ConfigVersion[] {
+  listVersions(limit?: number): VersionInfo[] {
     return this.versions.listVersions(limit);
   }
   activeVersion(): ConfigVersion | null {

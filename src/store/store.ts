@@ -37,6 +37,9 @@ export interface ConfigVersion {
   readonly createdAt: number;
 }
 
+/** A version without its document, as listings show it. */
+export type VersionInfo = Omit<ConfigVersion, "canonical">;
+
 /** What createVersion needs; the store assigns the number and the time. */
 export interface NewVersion {
   readonly hash: string;
@@ -193,8 +196,8 @@ export interface StoreReader {
   getVersion(version: number): ConfigVersion | null;
   /** The newest version with this hash, or null. */
   findByHash(hash: string): ConfigVersion | null;
-  /** Newest first. */
-  listVersions(limit?: number): ConfigVersion[];
+  /** Newest first, without the documents (getVersion has them). */
+  listVersions(limit?: number): VersionInfo[];
   /** The active version, or null on an empty database. */
   activeVersion(): ConfigVersion | null;
   /** Newest first. */

@@ -6,9 +6,11 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Change } from "../config/diff.ts";
 import { UnknownVersionError } from "./errors.ts";
-import type { Activation, AuditAction, AuditEntry, AuditInput, ConfigVersion, NewVersion } from "./store.ts";
+import type { Activation, AuditAction, AuditEntry, AuditInput, ConfigVersion, NewVersion, VersionInfo } from "./store.ts";
 
 const VERSION_COLUMNS = "version, hash, canonical, parent, author, message, created_at AS createdAt";
+// A listing leaves the documents out: a 100,000-symbol document is ~11 MB, and a list shows 50.
+const INFO_COLUMNS = "version, hash, parent, author, message, created_at AS createdAt";
 const AUDIT_COLUMNS = "id, ts, author, action, from_version AS fromVersion, to_version AS toVersion, changes, reason";
 
 interface AuditRaw {
@@ -30,14 +32,14 @@ function toAudit(r: AuditRaw): AuditEntry {
 export class VersionReads {
   private readonly getStmt: Statement<ConfigVersion, [number]>;
   private readonly byHashStmt: Statement<ConfigVersion, [string]>;
-  private readonly listStmt: Statement<ConfigVersion, [number]>;
+  private readonly listStmt: Statement<VersionInfo, [number]>;
   private readonly activeStmt: Statement<ConfigVersion, []>;
   private readonly auditStmt: Statement<AuditRaw, [number]>;
 
   constructor(protected readonly db: Database) {
     this.getStmt = db.prepare(`SELECT ${VERSION_COLUMNS} FROM config_versions WHERE version = ?`);
     this.byHashStmt = db.prepare(`SELECT ${VERSION_COLUMNS} FROM config_versions WHERE hash = ? ORDER BY version DESC LIMIT 1`);
-    this.listStmt = db.prepare(`SELECT ${VERSION_COLUMNS} FROM config_versions ORDER BY version DESC LIMIT ?`);
+    this.listStmt = db.prepare(`SELECT ${INFO_COLUMNS} FROM config_versions ORDER BY version DESC LIMIT ?`);
     this.activeStmt = db.prepare(
       `SELECT ${VERSION_COLUMNS} FROM config_versions WHERE version = (SELECT version FROM active_version WHERE id = 1)`,
     );
@@ -55,7 +57,7 @@ export class VersionReads {
   }
 
   /** Newest first; every version when limit is omitted. */
-  listVersions(limit = -1): ConfigVersion[] {
+  listVersions(limit = -1): VersionInfo[] {
     return this.listStmt.all(limit);
   }
 

@@ -7,7 +7,7 @@ import type { Context, Hono } from "hono";
 import { diff } from "../../config/diff.ts";
 import { SYMBOL_PATTERN } from "../../config/schema.ts";
 import type { WriteMeta, WriteResult } from "../../engine/control.ts";
-import type { ConfigVersion } from "../../store/store.ts";
+import type { VersionInfo } from "../../store/store.ts";
 import type { AppDeps } from "../app.ts";
 import { fail } from "../errors.ts";
 import { authorOf, readJson } from "./body.ts";
@@ -38,7 +38,7 @@ function answer(c: Context, r: WriteResult): Response {
   return c.json(r.unchanged ? { ...body, unchanged: true } : body);
 }
 
-function versionRow(v: ConfigVersion, active: number) {
+function versionRow(v: VersionInfo, active: number) {
   return { version: v.version, hash: v.hash, parent: v.parent, author: v.author, message: v.message, created_at: new Date(v.createdAt).toISOString(), active: v.version === active };
 }
 
