@@ -56,17 +56,8 @@ export async function stateOf(data: string): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the generators, so a failing run can be replayed from its seed. */
+export { rng } from "../../bench/gen-config.ts";
 
 /** What a signal line said, kept by id. */
 export interface SentSignal {
