@@ -24,11 +24,15 @@ export type WorkerRequest =
   | { readonly id: number; readonly kind: "delete"; readonly symbol: string };
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly canonical: string; readonly hash: string; readonly warnings: ConfigWarning[]; readonly changes: Change[]; readonly parts: SnapshotParts }
+  | {
+      readonly id: number; readonly ok: true; readonly canonical: string; readonly hash: string; readonly warnings: ConfigWarning[];
+      readonly changes: Change[]; readonly parts: SnapshotParts; readonly maxWrites: number;
+    }
   | { readonly id: number; readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed?: boolean };
 
 export type Outcome =
-  | { readonly ok: true; readonly prepared: Prepared; readonly changes: readonly Change[] }
+  /** maxWrites: the document's admin.max_config_writes_per_minute, so reading it parses nothing. */
+  | { readonly ok: true; readonly prepared: Prepared; readonly changes: readonly Change[]; readonly maxWrites: number }
   | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed: boolean };
 
 /** A Prepared whose document is parsed from its canonical text only if someone reads it. */
@@ -112,7 +116,7 @@ export class ConfigWorker {
     }
     return new Promise((resolve) => {
       this.waiting.set(m.id, (r) => {
-        if (r.ok) resolve({ ok: true, prepared: lazyPrepared(r.canonical, r.hash, r.warnings, r.parts), changes: r.changes });
+        if (r.ok) resolve({ ok: true, prepared: lazyPrepared(r.canonical, r.hash, r.warnings, r.parts), changes: r.changes, maxWrites: r.maxWrites });
         else resolve({ ok: false, issues: r.issues, warnings: r.warnings, malformed: r.malformed === true });
       });
       this.worker.postMessage(m);

@@ -21,7 +21,8 @@ function answer(id: number, raw: unknown): WorkerReply {
   const p = prepareValue(raw);
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
   const changes = active === null ? [] : diff(active, p.document);
-  return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot) };
+  const maxWrites = p.document.admin.max_config_writes_per_minute;
+  return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot), maxWrites };
 }
 
 self.onmessage = (e: MessageEvent<WorkerRequest>) => {

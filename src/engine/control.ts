@@ -14,6 +14,7 @@ import { parseText, type Format } from "../config/load.ts";
 import { patchDocument, withoutSymbol } from "../config/merge.ts";
 import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
+import { MODE_LIVE } from "../config/snapshot.ts";
 import type { EventBus } from "../events/bus.ts";
 import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
 import { SYM_WIDTH, S_POS } from "../risk/state.ts";
@@ -80,6 +81,8 @@ export class Control {
   /** Who asked for the trading-state change in progress; null: the engine itself (a limit). */
   private stateAuthor: string | null = null;
   private readonly worker: ConfigWorker | null;
+  /** The active document's admin.max_config_writes_per_minute. */
+  private maxWrites: number;
   private readonly offloadChars: number;
   private readonly offloadSymbols: number;
   /** Writes run one at a time, in arrival order: each sees the version the previous one left. */
@@ -97,6 +100,7 @@ export class Control {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
     this.worker = o.worker ?? null;
+    this.maxWrites = o.active.document.admin.max_config_writes_per_minute;
     this.offloadChars = o.offloadChars ?? OFFLOAD_CHARS;
     this.offloadSymbols = o.offloadSymbols ?? OFFLOAD_SYMBOLS;
     this.worker?.setActive(this.active.canonical);
@@ -196,7 +200,7 @@ export class Control {
   private inline(raw: unknown): Promise<Outcome> {
     const p = prepareValue(raw);
     if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
-    return Promise.resolve({ ok: true, prepared: p, changes: diff(this.active.document, p.document) });
+    return Promise.resolve({ ok: true, prepared: p, changes: diff(this.active.document, p.document), maxWrites: p.document.admin.max_config_writes_per_minute });
   }
 
   private write(meta: WriteMeta, action: AuditAction, prepare: () => Promise<Outcome>): Promise<WriteResult> {
@@ -228,6 +232,7 @@ export class Control {
       this.engine.load(p.snapshot, version);
       this.active = p;
       this.version = version;
+      this.maxWrites = out.maxWrites;
       this.worker?.setActive(p.canonical);
       this.reloads++;
       this.lastReloadMs = performance.now() - t0;
@@ -241,9 +246,11 @@ export class Control {
   }
 
   private restartOnly(p: Prepared): Refusal | null {
-    const from = this.active.document.trading.mode;
-    const to = p.document.trading.mode;
-    if (from === to) return null;
+    // From the Snapshots, not the documents: a Worker-prepared document is parsed only when read.
+    if (p.snapshot.mode === this.active.snapshot.mode) return null;
+    const name = (m: number) => (m === MODE_LIVE ? "live" : "paper");
+    const from = name(this.active.snapshot.mode);
+    const to = name(p.snapshot.mode);
     return refuse(409, "restart_required", `trading.mode cannot change on a running engine (${from} -> ${to}); restart with the new config`);
   }
 
@@ -251,7 +258,7 @@ export class Control {
   private breaker(): Refusal | null {
     const now = this.now();
     while (this.writes.length > 0 && this.writes[0]! <= now - 60_000) this.writes.shift();
-    const max = this.active.document.admin.max_config_writes_per_minute;
+    const max = this.maxWrites;
     if (this.writes.length >= max) {
       const retryAfter = Math.max(1, Math.ceil((this.writes[0]! + 60_000 - now) / 1000));
       return refuse(429, "too_many_writes", `more than ${max} config writes in a minute (admin.max_config_writes_per_minute); retry in ${retryAfter} s`, retryAfter);

@@ -102,11 +102,18 @@ export class RiskState {
    */
   remap(from: Snapshot, to: Snapshot): RiskState {
     const next = new RiskState(to.symbolCount, to.sectors.length);
-    for (let i = 0; i < from.symbolCount; i++) {
-      const j = to.index.get(from.symbols[i]!);
-      if (j === undefined) continue;
-      next.sym.set(this.sym.subarray(i * SYM_WIDTH, (i + 1) * SYM_WIDTH), j * SYM_WIDTH);
-      next.realized[j] = this.realized[i]!;
+    if (sameSymbols(from, to)) {
+      // The common reload (limits or one symbol's fields changed): rows keep their indices, so
+      // the state is copied whole instead of looked up symbol by symbol.
+      next.sym.set(this.sym);
+      next.realized.set(this.realized);
+    } else {
+      for (let i = 0; i < from.symbolCount; i++) {
+        const j = to.index.get(from.symbols[i]!);
+        if (j === undefined) continue;
+        next.sym.set(this.sym.subarray(i * SYM_WIDTH, (i + 1) * SYM_WIDTH), j * SYM_WIDTH);
+        next.realized[j] = this.realized[i]!;
+      }
     }
     next.dailyTrades = this.dailyTrades;
     next.realizedToday = this.realizedToday;
@@ -145,4 +152,12 @@ export class RiskState {
       this.sectorExpo[sector] = this.sectorExpo[sector]! + expo;
     }
   }
+}
+
+/** Both snapshots list the same symbols in the same order (so their indices agree). */
+function sameSymbols(a: Snapshot, b: Snapshot): boolean {
+  if (a.symbols === b.symbols) return true;
+  if (a.symbolCount !== b.symbolCount) return false;
+  for (let i = 0; i < a.symbolCount; i++) if (a.symbols[i] !== b.symbols[i]) return false;
+  return true;
 }

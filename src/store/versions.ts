@@ -86,6 +86,9 @@ export class VersionLog extends VersionReads {
     [number, string, string, number | null, number | null, string, string]
   >;
   private readonly activateTx: { immediate: (version: number, a: Activation) => AuditEntry };
+  // Existence and the active number without reading documents (a 100k-symbol one is ~11 MB).
+  private readonly existsStmt: Statement<{ n: number }, [number]>;
+  private readonly activeNumberStmt: Statement<{ version: number }, []>;
   private readonly createActivateTx: { immediate: (v: NewVersion, a: Activation) => { version: number; audit: AuditEntry } };
 
   constructor(
@@ -103,6 +106,8 @@ export class VersionLog extends VersionReads {
       `INSERT INTO audit_log (ts, author, action, from_version, to_version, changes, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${AUDIT_COLUMNS}`,
     );
+    this.existsStmt = db.prepare("SELECT COUNT(*) AS n FROM config_versions WHERE version = ?");
+    this.activeNumberStmt = db.prepare("SELECT version FROM active_version WHERE id = 1");
     this.activateTx = db.transaction((version: number, a: Activation) => this.activateIn(version, a));
     this.createActivateTx = db.transaction((v: NewVersion, a: Activation) => {
       const version = this.createIn(v);
@@ -127,22 +132,30 @@ export class VersionLog extends VersionReads {
 
   /** An audit row that leaves the active version alone; versions default to the active one. */
   recordAudit(a: AuditInput): AuditEntry {
-    const active = this.activeVersion()?.version ?? null;
+    const active = this.activeNumber();
     const from = a.fromVersion === undefined ? active : a.fromVersion;
     const to = a.toVersion === undefined ? active : a.toVersion;
     return this.audit(a.author, a.action, from, to, a.changes, a.reason);
   }
 
   private createIn(v: NewVersion): number {
-    if (v.parent !== null && this.getVersion(v.parent) === null) throw new UnknownVersionError(v.parent);
+    if (v.parent !== null && !this.exists(v.parent)) throw new UnknownVersionError(v.parent);
     return this.insertVersion.get(v.hash, v.canonical, v.parent, v.author, v.message, this.now())!.version;
   }
 
   private activateIn(version: number, a: Activation): AuditEntry {
-    if (this.getVersion(version) === null) throw new UnknownVersionError(version);
-    const from = this.activeVersion()?.version ?? null;
+    if (!this.exists(version)) throw new UnknownVersionError(version);
+    const from = this.activeNumber();
     this.setActive.run(version);
     return this.audit(a.author, a.action, from, version, a.changes ?? [], a.reason ?? "");
+  }
+
+  private exists(version: number): boolean {
+    return this.existsStmt.get(version)!.n > 0;
+  }
+
+  private activeNumber(): number | null {
+    return this.activeNumberStmt.get()?.version ?? null;
   }
 
   private audit(author: string, action: AuditAction, from: number | null, to: number | null, changes: readonly Change[], reason: string): AuditEntry {
@@ -153,6 +166,6 @@ export class VersionLog extends VersionReads {
   /** Release the prepared statements. */
   override finalize(): void {
     super.finalize();
-    for (const s of [this.insertVersion, this.setActive, this.insertAudit]) s.finalize();
+    for (const s of [this.insertVersion, this.setActive, this.insertAudit, this.existsStmt, this.activeNumberStmt]) s.finalize();
   }
 }
