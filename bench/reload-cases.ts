@@ -36,6 +36,7 @@ import { startIngest, type Ingest } from "../src/ingest/tcp.ts";
 import { Histogram } from "../src/metrics/histogram.ts";
 import { openStore, type SqliteStore } from "../src/store/sqlite.ts";
 import { generateDocument } from "./gen-config.ts";
+import { WIDE_LIMITS } from "./serve-cases.ts";
 
 export const ADMIN_TOKEN = "reload-bench-admin-token";
 /** Far above any write rate of this bench: the breaker must never answer 429 here. */
@@ -44,16 +45,6 @@ export const WRITES_PER_MINUTE = 1_000_000_000;
 const TRADES_A = 1_000_000_000;
 const TRADES_B = 999_999_999;
 
-const WIDE_LIMITS = {
-  max_daily_trades: TRADES_A,
-  max_positions: 1_000_000,
-  max_order_notional: 1e15,
-  max_gross_exposure: 1e18,
-  max_orders_per_second: 1_000_000,
-  price_collar_bps: 5000,
-  max_daily_loss: 1e15,
-  duplicate_window_ms: 0,
-};
 
 /**
  * A generated document, variant A or B. `wide` gives it serve-cases.ts's wide limits (nearly
@@ -62,7 +53,7 @@ const WIDE_LIMITS = {
 export function reloadDocument(n: number, variant: "A" | "B", opts: { wide?: boolean; overrideEvery?: number } = {}): ConfigInput {
   const doc = generateDocument(n, { overrideEvery: opts.overrideEvery ?? 10 });
   if (opts.wide) {
-    doc.risk!.limits = { ...WIDE_LIMITS };
+    doc.risk!.limits = { ...WIDE_LIMITS, max_daily_trades: TRADES_A };
     for (const s of Object.values(doc.risk!.sectors!)) s.max_gross_exposure = 1e18;
     doc.trading!.position_sizing!.max_position_size = 1_000_000;
     for (const st of Object.values(doc.strategies!)) {

@@ -32,7 +32,7 @@
  * Bounded: the 100k PATCHes stop after PATCH_100K_N or PATCH_100K_BUDGET_MS, storm phases are
  * sized from a calibration run, and a watchdog ends the process (cleaning up) after WATCHDOG_MS.
  */
-import type { Subprocess } from "bun";
+import { ChildClient, serveCommands } from "./child.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -193,72 +193,21 @@ async function clientMain(): Promise<void> {
     }
   };
 
-  const decoder = new TextDecoder();
-  let text = "";
-  for await (const chunk of Bun.stdin.stream()) {
-    text += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = text.indexOf("\n")) !== -1) {
-      const line = text.slice(0, nl);
-      text = text.slice(nl + 1);
-      let out: string;
-      try {
-        const cmd = JSON.parse(line) as HttpCmd | StormCmd;
-        out = JSON.stringify(cmd.op === "http" ? await http(cmd) : await storm(cmd));
-      } catch (err) {
-        out = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      }
-      process.stdout.write(out + "\n");
-    }
-  }
+  await serveCommands((cmd) => ((cmd as HttpCmd | StormCmd).op === "http" ? http(cmd as HttpCmd) : storm(cmd as StormCmd)));
 }
 
 /** The client in a child process, one command at a time. */
-class ChildClient {
-  private readonly proc: Subprocess<"pipe", "pipe", "inherit">;
-  private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> };
-  private readonly decoder = new TextDecoder();
-  private text = "";
-
+class CommandChild extends ChildClient {
   constructor() {
-    this.proc = Bun.spawn({ cmd: [process.execPath, import.meta.path, "--client"], stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-    this.reader = this.proc.stdout.getReader();
+    super(import.meta.path);
   }
 
   http(c: Omit<HttpCmd, "op">): Promise<HttpResult> {
-    return this.ask({ op: "http", ...c });
+    return this.ask<HttpResult>({ op: "http", ...c });
   }
 
   storm(c: Omit<StormCmd, "op">): Promise<StormResult> {
-    return this.ask({ op: "storm", ...c });
-  }
-
-  private async ask<T>(cmd: HttpCmd | StormCmd): Promise<T> {
-    this.proc.stdin.write(JSON.stringify(cmd) + "\n");
-    this.proc.stdin.flush();
-    let nl: number;
-    while ((nl = this.text.indexOf("\n")) === -1) {
-      const { value, done } = await this.reader.read();
-      if (done || value === undefined) throw new Error("client process exited");
-      this.text += this.decoder.decode(value, { stream: true });
-    }
-    const line = this.text.slice(0, nl);
-    this.text = this.text.slice(nl + 1);
-    const r = JSON.parse(line) as T | { error: string };
-    if (typeof r === "object" && r !== null && "error" in r) throw new Error(`client: ${r.error}`);
-    return r as T;
-  }
-
-  kill(): void {
-    this.proc.kill();
-  }
-
-  /** End its input and wait for it to exit; kill it if it does not within a second. */
-  async close(): Promise<void> {
-    this.proc.stdin.end();
-    const timer = setTimeout(() => this.proc.kill(), 1000);
-    await this.proc.exited;
-    clearTimeout(timer);
+    return this.ask<StormResult>({ op: "storm", ...c });
   }
 }
 
@@ -351,7 +300,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "keel-reload-bench-docs-"));
   const servers = new Set<Server>();
-  let child: ChildClient | null = null;
+  let child: CommandChild | null = null;
   const cleanup = () => {
     child?.kill();
     for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
@@ -382,7 +331,7 @@ async function main(): Promise<void> {
   const cases: Case[] = [];
   const probes: Probe[] = [];
   try {
-    child = new ChildClient();
+    child = new CommandChild();
     console.log(`keel hot reload end to end: ${availableParallelism()} cores; server (engine thread + config Worker) in this process, every client in one child process\n`);
 
     // ------------------------------------------------------------------ 1, 2a: 500 symbols

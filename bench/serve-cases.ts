@@ -13,7 +13,8 @@ import { generateDocument } from "./gen-config.ts";
 
 export const BENCH_SYMBOLS = 501;
 
-const WIDE_LIMITS = {
+/** Limits so wide that nearly every signal becomes an order (and a journal row). */
+export const WIDE_LIMITS = {
   max_daily_trades: 1_000_000_000,
   max_positions: 1_000_000,
   max_order_notional: 1e15,

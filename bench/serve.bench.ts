@@ -36,7 +36,7 @@
  * a burst of noise cannot land on one side only. A short warm-up round of each runs first.
  * Target (issue #4): journaling costs at most 1.5x in throughput.
  */
-import type { Subprocess } from "bun";
+import { ChildClient, serveCommands } from "./child.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,60 +70,17 @@ const THROUGHPUT_TARGET = 1.5;
 // ---------------------------------------------------------------------------------------------
 async function clientMain(): Promise<void> {
   const universe = serveUniverse();
-  const decoder = new TextDecoder();
-  let text = "";
-  for await (const chunk of Bun.stdin.stream()) {
-    text += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = text.indexOf("\n")) !== -1) {
-      const line = text.slice(0, nl);
-      text = text.slice(nl + 1);
-      let out: string;
-      try {
-        const o = JSON.parse(line) as LoadOptions;
-        out = JSON.stringify(await runLoad({ ...o, universe }));
-      } catch (err) {
-        out = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      }
-      process.stdout.write(out + "\n");
-    }
-  }
+  await serveCommands((o) => runLoad({ ...(o as LoadOptions), universe }));
 }
 
 /** The load client in a child process, one request at a time. */
-class ChildClient {
-  private readonly proc: Subprocess<"pipe", "pipe", "inherit">;
-  private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> };
-  private readonly decoder = new TextDecoder();
-  private text = "";
-
+class LoadChild extends ChildClient {
   constructor() {
-    this.proc = Bun.spawn({ cmd: [process.execPath, import.meta.path, "--client"], stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-    this.reader = this.proc.stdout.getReader();
+    super(import.meta.path);
   }
 
-  async run(o: LoadOptions): Promise<LoadResult> {
-    this.proc.stdin.write(JSON.stringify(o) + "\n");
-    this.proc.stdin.flush();
-    let nl: number;
-    while ((nl = this.text.indexOf("\n")) === -1) {
-      const { value, done } = await this.reader.read();
-      if (done || value === undefined) throw new Error("load client process exited");
-      this.text += this.decoder.decode(value, { stream: true });
-    }
-    const line = this.text.slice(0, nl);
-    this.text = this.text.slice(nl + 1);
-    const r = JSON.parse(line) as LoadResult | { error: string };
-    if ("error" in r) throw new Error(`load client: ${r.error}`);
-    return r;
-  }
-
-  /** End its input and wait for it to exit; kill it if it does not within a second (a failed run). */
-  async close(): Promise<void> {
-    this.proc.stdin.end();
-    const timer = setTimeout(() => this.proc.kill(), 1000);
-    await this.proc.exited;
-    clearTimeout(timer);
+  run(o: LoadOptions): Promise<LoadResult> {
+    return this.ask<LoadResult>(o);
   }
 }
 
@@ -153,9 +110,9 @@ async function main(sameLoop: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "keel-serve-bench-"));
   const dbFile = join(dir, "paper.db");
   const store: SqliteStore = openStore(dbFile);
-  let child: ChildClient | null = null;
+  let child: LoadChild | null = null;
   try {
-    child = sameLoop ? null : new ChildClient();
+    child = sameLoop ? null : new LoadChild();
     const { version } = store.createAndActivate(
       { hash: prepared.hash, canonical: prepared.canonical, parent: null, author: "bench", message: "serve.bench" },
       { author: "bench", action: "startup" },
