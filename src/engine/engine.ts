@@ -30,9 +30,11 @@ export class Engine {
   onStateChange: ((c: TradingStateChange) => void) | null = null;
 
   private readonly journal: Journal | null;
-  // Symbols whose mark moved since the last commit: journaled once per batch, not per decision.
+  // Symbols whose mark moved since the last commit: journaled once per batch, not per decision,
+  // and not at all when the symbol's last decision in the batch was an accepted order, whose row
+  // carries the mark (signal_price). markState: 0 not listed, 1 listed and owed, 2 listed, covered.
   private dirty = new Int32Array(0);
-  private isDirty = new Uint8Array(0);
+  private markState = new Uint8Array(0);
   private dirtyN = 0;
   /** The trading day whose start (daily-loss baseline) is journaled; NaN forces a write. */
   private journaledDay = Number.NaN;
@@ -82,9 +84,10 @@ export class Engine {
     if (this.journal !== null) {
       if (s.ts > this.lastTs) this.lastTs = s.ts;
       const i = d.marked;
-      if (i >= 0 && this.isDirty[i] === 0) {
-        this.isDirty[i] = 1;
-        this.dirty[this.dirtyN++] = i;
+      if (i >= 0) {
+        const m = this.markState[i]!;
+        if (m === 0) this.dirty[this.dirtyN++] = i;
+        this.markState[i] = code === ACCEPTED ? 2 : 1;
       }
       this.record();
     }
@@ -141,8 +144,8 @@ export class Engine {
     const names = d.snap.symbols;
     for (let k = 0; k < this.dirtyN; k++) {
       const i = this.dirty[k]!;
-      this.isDirty[i] = 0;
-      j.mark(names[i]!, S[i * SYM_WIDTH + S_MARK]!, this.lastTs);
+      if (this.markState[i] === 1) j.mark(names[i]!, S[i * SYM_WIDTH + S_MARK]!, this.lastTs);
+      this.markState[i] = 0;
     }
     this.dirtyN = 0;
   }
@@ -150,7 +153,7 @@ export class Engine {
   private sizeDirty(n: number): void {
     if (this.journal === null) return;
     this.dirty = new Int32Array(n);
-    this.isDirty = new Uint8Array(n);
+    this.markState = new Uint8Array(n);
     this.dirtyN = 0;
   }
 

@@ -7,7 +7,8 @@
  *   positions, averages, realised P&L   the position carry, then every remaining fill in order,
  *                                       through Decider.fill (the live arithmetic, so the same floats)
  *   realised today                      the same fills, counting only the current day's
- *   marks                               the journaled marks (rejected signals move them too)
+ *   marks                               per symbol, the newer of its mark row and its last order's
+ *                                       signal price (an accepted order carries its mark)
  *   exposures, unrealised, open count   recomputed from positions and marks (rebuildTotals)
  *   daily-loss baseline                 the day start journaled when the day began
  *   daily trades                        the current day's orders
@@ -71,9 +72,17 @@ export function recover(engine: Engine, store: StoreReader): Recovery {
     if (f.day !== day) st.realizedToday = before;
     fills++;
   }
+  const lastOrders = store.lastOrders();
+  const markSeq = new Map<string, number>();
   for (const m of store.marks()) {
     const i = indexOf(m.symbol);
-    if (i !== undefined) S[i * SYM_WIDTH + S_MARK] = m.price;
+    if (i === undefined) continue;
+    S[i * SYM_WIDTH + S_MARK] = m.price;
+    markSeq.set(m.symbol, m.seq);
+  }
+  for (const o of lastOrders) {
+    const i = indexOf(o.symbol);
+    if (i !== undefined && o.seq > (markSeq.get(o.symbol) ?? -1)) S[i * SYM_WIDTH + S_MARK] = o.signalPrice;
   }
   st.rebuildTotals(snap);
 
@@ -88,7 +97,7 @@ export function recover(engine: Engine, store: StoreReader): Recovery {
       if (i !== undefined) spendToken(snap, st, i, o.ts);
     }
   }
-  for (const o of store.lastOrders()) {
+  for (const o of lastOrders) {
     const i = indexOf(o.symbol);
     if (i === undefined) continue;
     S[i * SYM_WIDTH + S_DUP_TS] = o.ts;

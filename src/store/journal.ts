@@ -188,7 +188,8 @@ export class SqliteJournal implements Journal {
 
   mark(symbol: string, price: number, ts: number): void {
     if (this.closed) throw new StoreClosedError("journal.mark");
-    this.state.mark(symbol, price, ts);
+    // Stamped with the last seq handed out: every row appended so far is at or before it.
+    this.state.mark(symbol, price, ts, this.seq);
     if (!this.scheduled) this.scheduleFlush();
   }
 

@@ -9,7 +9,7 @@ import type { Database, Statement } from "bun:sqlite";
 export class StateRows {
   private readonly markAt = new Map<string, number>();
   private mSym: string[] = [];
-  private mNum = new Float64Array(2 * 256);
+  private mNum = new Float64Array(3 * 256);
   private mN = 0;
   private dayKeys: number[] = [];
   private dayVals: number[] = [];
@@ -18,7 +18,7 @@ export class StateRows {
 
   constructor(db: Database) {
     this.upMark = db.prepare(
-      "INSERT INTO marks (symbol, price, ts) VALUES (?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts",
+      "INSERT INTO marks (symbol, price, ts, seq) VALUES (?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts, seq = excluded.seq",
     );
     this.upDay = db.prepare("INSERT INTO day_starts (day, unrealized) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET unrealized = excluded.unrealized");
   }
@@ -29,20 +29,21 @@ export class StateRows {
   }
 
   /** The latest mark of a symbol in this batch replaces an earlier one. */
-  mark(symbol: string, price: number, ts: number): void {
+  mark(symbol: string, price: number, ts: number, seq: number): void {
     let k = this.markAt.get(symbol);
     if (k === undefined) {
       k = this.mN++;
       this.markAt.set(symbol, k);
       this.mSym[k] = symbol;
-      if (2 * this.mN > this.mNum.length) {
+      if (3 * this.mN > this.mNum.length) {
         const b = new Float64Array(this.mNum.length * 2);
         b.set(this.mNum);
         this.mNum = b;
       }
     }
-    this.mNum[2 * k] = price;
-    this.mNum[2 * k + 1] = ts;
+    this.mNum[3 * k] = price;
+    this.mNum[3 * k + 1] = ts;
+    this.mNum[3 * k + 2] = seq;
   }
 
   dayStart(day: number, unrealized: number): void {
@@ -52,7 +53,7 @@ export class StateRows {
 
   /** Write the buffered rows; call inside the journal's transaction. */
   write(): void {
-    for (let k = 0; k < this.mN; k++) this.upMark.run(this.mSym[k]!, this.mNum[2 * k]!, this.mNum[2 * k + 1]!);
+    for (let k = 0; k < this.mN; k++) this.upMark.run(this.mSym[k]!, this.mNum[3 * k]!, this.mNum[3 * k + 1]!, this.mNum[3 * k + 2]!);
     for (let k = 0; k < this.dayKeys.length; k++) this.upDay.run(this.dayKeys[k]!, this.dayVals[k]!);
   }
 

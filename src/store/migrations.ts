@@ -110,12 +110,15 @@ CREATE TABLE position_carry (
     name: "marks and day starts, so exposures and daily P&L are rebuilt exactly",
     // A rejected signal still marks its symbol, and the daily-loss baseline is the unrealised
     // P&L when the day began: neither is in the order journal, and both are needed to rebuild
-    // exposures and daily P&L after a crash. One row per symbol and one per day, upserted.
+    // exposures and daily P&L after a crash. One row per symbol and one per day, upserted. A mark
+    // carries the journal seq it was written at: an order row (signal_price) with a higher seq is
+    // the newer mark, so a mark row is written only when a reject re-marked the symbol after it.
     sql: `
 CREATE TABLE marks (
   symbol TEXT PRIMARY KEY,
   price  REAL NOT NULL CHECK (price > 0),
-  ts     INTEGER NOT NULL
+  ts     INTEGER NOT NULL,
+  seq    INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE day_starts (
   day        INTEGER PRIMARY KEY,

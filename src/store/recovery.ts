@@ -40,7 +40,7 @@ export class JournalReads {
       "SELECT MAX(d) AS day FROM (SELECT MAX(day) AS d FROM orders UNION ALL SELECT MAX(day) FROM fills UNION ALL SELECT MAX(day) FROM state_changes)",
     );
     this.carry = db.prepare(`SELECT ${CARRY_COLUMNS} FROM position_carry ORDER BY symbol`);
-    this.marksStmt = db.prepare("SELECT symbol, price, ts FROM marks ORDER BY symbol");
+    this.marksStmt = db.prepare("SELECT symbol, price, ts, seq FROM marks ORDER BY symbol");
     this.lastOrdersStmt = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE seq IN (SELECT MAX(seq) FROM orders GROUP BY symbol) ORDER BY seq`);
     this.dayStartStmt = db.prepare("SELECT unrealized FROM day_starts WHERE day = ?");
     this.maxSeqStmt = db.prepare(

@@ -30,6 +30,7 @@ export class Retention {
   private readonly upsertCarry: Statement<unknown, [string, number, number, number, number]>;
   private readonly deleteFills: Statement<unknown, [number]>;
   private readonly deleteOrders: Statement<unknown, [number, number]>;
+  private readonly foldMarks: Statement<unknown, [number, number]>;
   private readonly keptState: Statement<{ seq: number | null }, [number]>;
   private readonly deleteStates: Statement<unknown, [number, number, number]>;
   private readonly pruneTx: { immediate: (beforeDay: number, batchSize: number) => number };
@@ -47,6 +48,14 @@ export class Retention {
     this.deleteFills = db.prepare("DELETE FROM fills WHERE seq <= ?");
     // No ORDER BY: walking the day index from its start is the cheap way to find old rows.
     this.deleteOrders = db.prepare("DELETE FROM orders WHERE seq IN (SELECT seq FROM orders WHERE day < ? LIMIT ?)");
+    // An order's signal_price is its symbol's mark until a newer row says otherwise: before the
+    // order goes, its mark goes into `marks` (unless that holds a newer one), so recovery still
+    // knows the mark of a symbol that has not traded within the retained days.
+    this.foldMarks = db.prepare(
+      `INSERT INTO marks (symbol, price, ts, seq)
+       SELECT symbol, signal_price, ts, seq FROM orders WHERE seq IN (SELECT seq FROM orders WHERE day < ? LIMIT ?)
+       ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts, seq = excluded.seq WHERE excluded.seq > marks.seq`,
+    );
     this.keptState = db.prepare("SELECT MAX(seq) AS seq FROM state_changes WHERE day < ?");
     this.deleteStates = db.prepare("DELETE FROM state_changes WHERE seq IN (SELECT seq FROM state_changes WHERE day < ? AND seq < ? LIMIT ?)");
     this.pruneTx = db.transaction((beforeDay: number, batchSize: number) => this.pruneIn(beforeDay, batchSize));
@@ -61,7 +70,10 @@ export class Retention {
   private pruneIn(beforeDay: number, batchSize: number): number {
     let budget = batchSize;
     budget -= this.foldFills(beforeDay, budget);
-    if (budget > 0) budget -= this.deleteOrders.run(beforeDay, budget).changes;
+    if (budget > 0) {
+      this.foldMarks.run(beforeDay, budget);
+      budget -= this.deleteOrders.run(beforeDay, budget).changes;
+    }
     if (budget > 0) {
       const keep = this.keptState.get(beforeDay)?.seq;
       if (keep != null) budget -= this.deleteStates.run(beforeDay, keep, budget).changes;
@@ -93,6 +105,6 @@ export class Retention {
 
   /** Release the prepared statements. */
   finalize(): void {
-    for (const s of [this.headFills, this.carryOf, this.upsertCarry, this.deleteFills, this.deleteOrders, this.keptState, this.deleteStates]) s.finalize();
+    for (const s of [this.headFills, this.carryOf, this.upsertCarry, this.deleteFills, this.deleteOrders, this.foldMarks, this.keptState, this.deleteStates]) s.finalize();
   }
 }

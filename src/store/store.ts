@@ -139,6 +139,8 @@ export interface MarkRow {
   readonly symbol: string;
   readonly price: number;
   readonly ts: number;
+  /** The journal seq it was written at; an order with a higher seq carries a newer mark. */
+  readonly seq: number;
 }
 
 export type OrderRow = NewOrder & { readonly seq: number };
@@ -172,7 +174,11 @@ export interface Journal {
   fill(f: NewFill): number;
   /** Buffer a trading-state change; returns its seq. */
   stateChange(s: NewStateChange): number;
-  /** Buffer a symbol's latest mark (last signal price); committed as an upsert, one row per symbol. */
+  /**
+   * Buffer a symbol's latest mark (last signal price); committed as an upsert, one row per symbol,
+   * stamped with the last seq appended. Not needed when the symbol's newest row is an accepted
+   * order: its signal_price is the mark.
+   */
   mark(symbol: string, price: number, ts: number): void;
   /** Buffer the unrealised P&L at the start of a trading day (the daily-loss baseline); upserted. */
   dayStart(day: number, unrealized: number): void;

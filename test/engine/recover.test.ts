@@ -129,6 +129,29 @@ describe("recover() rebuilds the risk state from the journal", () => {
     for (const sig of next) expect(back.process({ ...sig })).toEqual(live.process({ ...sig }));
   });
 
+  test("after retention prunes the older day, positions and every mark are still restored", () => {
+    // Wide limits: every signal below becomes an order, so no mark row is ever needed (each
+    // accepted order carries its mark); BBB's and CCC's marks then live only in day one's orders.
+    const snap = snapshotOf();
+    const { s } = store();
+    const live = new Engine(snap, 1, undefined, s.journal);
+    const at = (symbol: string, price: number, ts: number): Signal => ({ id: `${symbol}${ts}`, symbol, side: 1, strength: 1, price, ts, strategy: "" });
+    run(live, s, [at("AAA", 100, T0), at("BBB", 50.5, T0 + 1), at("CCC", 20.2, T0 + 2)]);
+    run(live, s, [at("AAA", 101, T0 + DAY_MS)]);
+    expect(s.marks()).toEqual([]);
+    const today = s.lastDay()!;
+    while (s.prune(today, 100) > 0);
+    expect(s.dailyTrades(today - 1)).toBe(0);
+    const back = new Engine(snap, 1);
+    recover(back, s);
+    for (let i = 0; i < snap.symbolCount; i++) {
+      expect([snap.symbols[i], back.decider.state.get(i, S_MARK), back.decider.state.position(i)]).toEqual([
+        snap.symbols[i], live.decider.state.get(i, S_MARK), live.decider.state.position(i),
+      ]);
+    }
+    expect(back.decider.state.get(snap.index.get("BBB")!, S_MARK)).toBe(50.5);
+  });
+
   test("HALTED and its day survive; the day's trades count only the current day", () => {
     const snap = config();
     const { s } = store();

@@ -265,12 +265,15 @@ export function storeContract(label: string, make: StoreFactory): void {
         expect(s.marks()).toEqual([]);
         expect(s.dayStartOf(DAY)).toBeNull();
         s.journal.flush();
-        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2 }, { symbol: "BBB", price: 50, ts: T0 + 1 }]);
+        // No event row yet: stamped with seq 0.
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2, seq: 0 }, { symbol: "BBB", price: 50, ts: T0 + 1, seq: 0 }]);
         expect(s.dayStartOf(DAY)).toBe(-12.5);
+        const seq = s.journal.order(newOrder({ symbol: "CCC" }));
         s.journal.mark("BBB", 49, T0 + 3);
         s.journal.dayStart(DAY, -3);
         s.journal.flush();
-        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2 }, { symbol: "BBB", price: 49, ts: T0 + 3 }]);
+        // Stamped with the last seq appended before it.
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101.5, ts: T0 + 2, seq: 0 }, { symbol: "BBB", price: 49, ts: T0 + 3, seq }]);
         expect(s.dayStartOf(DAY)).toBe(-3);
         expect(s.dayStartOf(DAY + 1)).toBeNull();
       });
@@ -282,10 +285,10 @@ export function storeContract(label: string, make: StoreFactory): void {
           calls++;
           s.journal.mark("AAA", 100 + calls, T0);
         });
-        s.journal.order(newOrder());
+        const seq = s.journal.order(newOrder());
         s.journal.flush();
         expect(calls).toBe(1);
-        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101, ts: T0 }]);
+        expect(s.marks()).toEqual([{ symbol: "AAA", price: 101, ts: T0, seq }]);
         expect(s.dailyTrades(DAY)).toBe(1);
         s.journal.beforeCommit(null);
         s.journal.order(newOrder());
