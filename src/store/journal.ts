@@ -42,6 +42,16 @@ const O_W = 10; // seq, side, qty, price, orderType, tif, configVersion, signalP
 const F_W = 6; // seq, side, qty, price, ts, day
 const S_W = 3; // seq, ts, day
 const INITIAL_CAPACITY = 1024;
+/**
+ * Rows per multi-row INSERT. One statement step per row costs more in the binding layer than in
+ * SQLite; 32 rows a statement measured ~1.3x faster per row than one (bench/store.bench.ts).
+ */
+const CHUNK = 32;
+
+function multiRow(table: string, columns: string, width: number, rows: number): string {
+  const one = `(${new Array(width).fill("?").join(", ")})`;
+  return `INSERT INTO ${table} (${columns}) VALUES ${new Array(rows).fill(one).join(", ")}`;
+}
 
 /** Grow a column buffer to hold at least `rows` rows of `width`. */
 function grown(a: Float64Array<ArrayBuffer>, rows: number, width: number): Float64Array<ArrayBuffer> {
@@ -89,6 +99,11 @@ export class SqliteJournal implements Journal {
 
   private readonly insOrder: Statement;
   private readonly insFill: Statement;
+  private readonly insOrders: Statement;
+  private readonly insFills: Statement;
+  // Reused bindings for the multi-row statements.
+  private readonly oParams: (string | number)[] = new Array(CHUNK * 12);
+  private readonly fParams: (string | number)[] = new Array(CHUNK * 8);
   private readonly insState: Statement;
   private readonly writeTx: { immediate: () => void };
 
@@ -102,11 +117,12 @@ export class SqliteJournal implements Journal {
     this.maxBatchRows = opts.maxBatchRows ?? 65536;
     this.onError = opts.onError ?? (() => {});
     this.onBatch = opts.onBatch ?? null;
-    this.insOrder = db.prepare(
-      `INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insFill = db.prepare("INSERT INTO fills (seq, order_id, symbol, side, qty, price, ts, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const orderColumns = "seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day";
+    const fillColumns = "seq, order_id, symbol, side, qty, price, ts, day";
+    this.insOrder = db.prepare(multiRow("orders", orderColumns, 12, 1));
+    this.insFill = db.prepare(multiRow("fills", fillColumns, 8, 1));
+    this.insOrders = db.prepare(multiRow("orders", orderColumns, 12, CHUNK));
+    this.insFills = db.prepare(multiRow("fills", fillColumns, 8, CHUNK));
     this.insState = db.prepare("INSERT INTO state_changes (seq, from_state, to_state, reason, ts, day) VALUES (?, ?, ?, ?, ?, ?)");
     this.state = new StateRows(db);
     this.writeTx = db.transaction(() => {
@@ -229,6 +245,8 @@ export class SqliteJournal implements Journal {
       this.closed = true;
       this.insOrder.finalize();
       this.insFill.finalize();
+      this.insOrders.finalize();
+      this.insFills.finalize();
       this.insState.finalize();
       this.state.finalize();
     }
@@ -292,11 +310,35 @@ export class SqliteJournal implements Journal {
 
   private writeRows(): void {
     const o = this.oNum;
-    for (let k = 0, b = 0; k < this.oN; k++, b += O_W) {
+    let k = 0;
+    for (; k + CHUNK <= this.oN; k += CHUNK) {
+      const p = this.oParams;
+      for (let r = k, w = 0; r < k + CHUNK; r++) {
+        const b = r * O_W;
+        p[w++] = o[b]!;
+        p[w++] = this.oId[r]!;
+        p[w++] = this.oSym[r]!;
+        for (let c = 1; c < O_W; c++) p[w++] = o[b + c]!;
+      }
+      this.insOrders.run(...p);
+    }
+    for (let b = k * O_W; k < this.oN; k++, b += O_W) {
       this.insOrder.run(o[b]!, this.oId[k]!, this.oSym[k]!, o[b + 1]!, o[b + 2]!, o[b + 3]!, o[b + 4]!, o[b + 5]!, o[b + 6]!, o[b + 7]!, o[b + 8]!, o[b + 9]!);
     }
     const f = this.fNum;
-    for (let k = 0, b = 0; k < this.fN; k++, b += F_W) {
+    k = 0;
+    for (; k + CHUNK <= this.fN; k += CHUNK) {
+      const p = this.fParams;
+      for (let r = k, w = 0; r < k + CHUNK; r++) {
+        const b = r * F_W;
+        p[w++] = f[b]!;
+        p[w++] = this.fId[r]!;
+        p[w++] = this.fSym[r]!;
+        for (let c = 1; c < F_W; c++) p[w++] = f[b + c]!;
+      }
+      this.insFills.run(...p);
+    }
+    for (let b = k * F_W; k < this.fN; k++, b += F_W) {
       this.insFill.run(f[b]!, this.fId[k]!, this.fSym[k]!, f[b + 1]!, f[b + 2]!, f[b + 3]!, f[b + 4]!, f[b + 5]!);
     }
     const s = this.sNum;
