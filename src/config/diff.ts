@@ -24,8 +24,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * @example diff({ a: { b: 1 } }, { a: { b: 2 } }) // [{ path: "a.b", from: 1, to: 2 }]
  */
 export function diff(from: unknown, to: unknown): Change[] {
+  return diffAt([], from, to);
+}
+
+/**
+ * The differences between two values that sit at `path` in their documents: a one-symbol patch
+ * compares that symbol's entries only, not two whole documents.
+ */
+export function diffAt(path: readonly string[], from: unknown, to: unknown): Change[] {
   const out: Change[] = [];
-  walk(from, to, [], out);
+  if (from === undefined && to !== undefined) out.push({ path: formatPath(path), from: null, to });
+  else if (to === undefined && from !== undefined) out.push({ path: formatPath(path), from, to: null });
+  else walk(from, to, [...path], out);
   return out;
 }
 

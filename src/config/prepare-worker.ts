@@ -5,9 +5,9 @@
  * Protocol: see offload.ts, the only sender.
  */
 /// <reference lib="webworker" />
-import { diff } from "./diff.ts";
+import { diff, diffAt } from "./diff.ts";
 import { parseText } from "./load.ts";
-import { patchDocument, withoutSymbol } from "./merge.ts";
+import { entryOf, patchDocument, withoutSymbol } from "./merge.ts";
 import { prepareValue } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
 import { toParts } from "./transfer.ts";
@@ -17,10 +17,12 @@ declare const self: Worker;
 
 let active: ConfigDocument | null = null;
 
-function answer(id: number, raw: unknown): WorkerReply {
+/** Prepare `raw`; `symbol` names the one entry a patch changed, so only it is diffed. */
+function answer(id: number, raw: unknown, symbol?: string): WorkerReply {
   const p = prepareValue(raw);
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
-  const changes = active === null ? [] : diff(active, p.document);
+  const changes =
+    active === null ? [] : symbol === undefined ? diff(active, p.document) : diffAt(["symbols", symbol], entryOf(active, symbol), entryOf(p.document, symbol));
   const maxWrites = p.document.admin.max_config_writes_per_minute;
   return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot), maxWrites };
 }
@@ -39,10 +41,10 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
         break;
       }
       case "patch":
-        reply = answer(m.id, patchDocument(active, m.symbol, m.partial));
+        reply = answer(m.id, patchDocument(active, m.symbol, m.partial), m.symbol);
         break;
       case "delete":
-        reply = answer(m.id, withoutSymbol(active, m.symbol));
+        reply = answer(m.id, withoutSymbol(active, m.symbol), m.symbol);
         break;
     }
   } catch (err) {

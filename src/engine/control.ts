@@ -8,10 +8,10 @@
  * Results are data: `{ ok: true, ... }` or a refusal with an HTTP-like status and a code, so the
  * API maps them without exceptions.
  */
-import { diff, type Change } from "../config/diff.ts";
+import { diff, diffAt, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
 import { parseText, type Format } from "../config/load.ts";
-import { patchDocument, withoutSymbol } from "../config/merge.ts";
+import { entryOf, patchDocument, withoutSymbol } from "../config/merge.ts";
 import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
 import { MODE_LIVE } from "../config/snapshot.ts";
@@ -147,7 +147,7 @@ export class Control {
     return this.write(meta, "patch", () =>
       this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
         ? this.worker!.patch(symbol, fields)
-        : this.inline(patchDocument(this.active.document, symbol, fields)),
+        : this.inline(patchDocument(this.active.document, symbol, fields), symbol),
     );
   }
 
@@ -160,7 +160,7 @@ export class Control {
     return this.write(meta, "patch", () =>
       this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
         ? this.worker!.remove(symbol)
-        : this.inline(withoutSymbol(this.active.document, symbol)),
+        : this.inline(withoutSymbol(this.active.document, symbol), symbol),
     );
   }
 
@@ -197,10 +197,15 @@ export class Control {
     return large && this.worker !== null && this.worker.alive;
   }
 
-  private inline(raw: unknown): Promise<Outcome> {
+  /** Prepare on this thread; `symbol` names the one entry a patch changed, so only it is diffed. */
+  private inline(raw: unknown, symbol?: string): Promise<Outcome> {
     const p = prepareValue(raw);
     if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
-    return Promise.resolve({ ok: true, prepared: p, changes: diff(this.active.document, p.document), maxWrites: p.document.admin.max_config_writes_per_minute });
+    const changes =
+      symbol === undefined
+        ? diff(this.active.document, p.document)
+        : diffAt(["symbols", symbol], entryOf(this.active.document, symbol), entryOf(p.document, symbol));
+    return Promise.resolve({ ok: true, prepared: p, changes, maxWrites: p.document.admin.max_config_writes_per_minute });
   }
 
   private write(meta: WriteMeta, action: AuditAction, prepare: () => Promise<Outcome>): Promise<WriteResult> {

@@ -157,6 +157,26 @@ describe(w ? "validate, versions, diff, rollback, in the Worker" : "validate, ve
     expect(api.engine.version).toBe(1);
   });
 
+  test("PATCH of one symbol: one change, the engine runs it, the previous version's document is untouched", async () => {
+    api = startApi();
+    const before = await active(api);
+    const r = await api.call("/config/symbols/AAPL", json({ reference_price: 191.5, limits: { price_collar_bps: 100 } }, "PATCH"));
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    expect(body.changes).toEqual([
+      { path: "symbols.AAPL.limits", from: null, to: { price_collar_bps: 100 } },
+      { path: "symbols.AAPL.reference_price", from: before.doc.symbols.AAPL.reference_price, to: 191.5 },
+    ]);
+    const after = await active(api);
+    expect(after.doc.symbols.AAPL.reference_price).toBe(191.5);
+    expect(after.doc.symbols.MSFT).toEqual(before.doc.symbols.MSFT);
+    expect(await (await api.call("/config/versions/1")).json()).toEqual(before.doc);
+    const added = await api.call("/config/symbols/NEW1", json({ sector: "tech", reference_price: 10, tick_size: 0.01, lot_size: 1 }, "PATCH"));
+    expect((await added.json()).changes).toEqual([{ path: "symbols.NEW1", from: null, to: { sector: "tech", reference_price: 10, tick_size: 0.01, lot_size: 1 } }]);
+    const gone = await api.call("/config/symbols/NEW1", { method: "DELETE" });
+    expect((await gone.json()).changes).toEqual([{ path: "symbols.NEW1", from: { lot_size: 1, reference_price: 10, sector: "tech", tick_size: 0.01 }, to: null }]);
+  });
+
   test("versions newest first, one version's document, a diff, and rollback restoring the exact hash", async () => {
     api = startApi();
     const { doc, etag } = await active(api);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { diff } from "../../src/config/diff.ts";
+import { diff, diffAt } from "../../src/config/diff.ts";
 import { validate } from "../../src/config/validate.ts";
 
 const base = {
@@ -53,5 +53,23 @@ describe("diff", () => {
     const b = structuredClone(base) as any;
     b.symbols.AAPL.limits = { price_collar_bps: 100 };
     expect(diff(doc(base), doc(b))).toEqual([{ path: "symbols.AAPL.limits", from: null, to: { price_collar_bps: 100 } }]);
+  });
+});
+
+describe("diffAt", () => {
+  test("compares two values at a path, as diff() would find them in their documents", () => {
+    const a = doc(base);
+    const b = structuredClone(base) as any;
+    b.symbols.AAPL.lot_size = 10;
+    b.symbols.AAPL.limits = { price_collar_bps: 100 };
+    const bd = doc(b);
+    expect(diffAt(["symbols", "AAPL"], a.symbols.AAPL, bd.symbols.AAPL)).toEqual(diff(a, bd));
+  });
+
+  test("a value on one side only is one entry at the path", () => {
+    const entry = { sector: "tech", reference_price: 1, tick_size: 0.01, lot_size: 1 };
+    expect(diffAt(["symbols", "BRK.B"], undefined, entry)).toEqual([{ path: 'symbols["BRK.B"]', from: null, to: entry }]);
+    expect(diffAt(["symbols", "X"], entry, undefined)).toEqual([{ path: "symbols.X", from: entry, to: null }]);
+    expect(diffAt(["symbols", "X"], entry, { ...entry })).toEqual([]);
   });
 });
