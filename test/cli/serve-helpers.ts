@@ -1,5 +1,4 @@
 /** Shared by the serve tests: spawn `keel serve` on fresh ports and data dirs, read its output, talk to its socket. */
-import { afterEach } from "bun:test";
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,11 +92,15 @@ export async function exchange(port: number, text: string, n: number): Promise<a
   }
 }
 
-afterEach(async () => {
+/**
+ * Kill what spawn() started and remove what tempDir() made. A module is evaluated once per test
+ * run, so a hook registered here would belong to the first file that imports it only: each test
+ * file that spawns or makes temp dirs calls `afterEach(cleanup)` itself.
+ */
+export async function cleanup(): Promise<void> {
   for (const p of procs.splice(0)) {
     if (p.exitCode === null) p.kill("SIGKILL");
     await p.exited;
   }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
+}

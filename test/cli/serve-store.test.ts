@@ -2,12 +2,14 @@
  * `keel serve` against its database: which config version it runs at start, what a restart
  * recovers, one writer per database. Real processes, real SQLite files in temp dirs.
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { openStoreReader } from "../../src/store/sqlite.ts";
-import { exchange, freePort, Output, spawn, tempDir, type Proc } from "./serve-helpers.ts";
+import { cleanup, exchange, freePort, Output, spawn, tempDir, type Proc } from "./serve-helpers.ts";
+
+afterEach(cleanup);
 
 /** Start serve on `data` and wait until it runs; returns the process, its output and its port. */
 async function serve(data: string, extra: string[] = []): Promise<{ p: Proc; out: Output; port: number; text: string }> {

@@ -1,9 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
-import { exchange, freePort, Output, spawn } from "./serve-helpers.ts";
+import { cleanup, exchange, freePort, Output, spawn } from "./serve-helpers.ts";
+
+afterEach(cleanup);
 
 describe("keel serve", () => {
   test("serves signals over TCP and stops cleanly on SIGTERM", async () => {

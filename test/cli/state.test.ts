@@ -2,14 +2,16 @@
  * `keel state` against real `keel serve` processes and their databases: read while the server
  * runs (WAL, read-only), after it stops, and the ways it refuses. Temp dirs, real processes.
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { dayLabel, dayStart, tradingDay } from "../../src/risk/reset.ts";
 import { openStore } from "../../src/store/sqlite.ts";
 import { keel, startServe, stateOf, stopServe } from "../crash/harness.ts";
-import { exchange, tempDir } from "./serve-helpers.ts";
+import { cleanup, exchange, tempDir } from "./serve-helpers.ts";
+
+afterEach(cleanup);
 
 const RESET = 21 * 60; // the embedded default's day_reset_utc
 // Signals inside the current trading day, far from its reset (retention counts from the wall clock).

@@ -2,12 +2,14 @@
  * `keel versions` and `keel diff` on databases made by real `keel serve` restarts with changed
  * --config files. Temp dirs, real processes.
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { keel, startServe, stopServe } from "../crash/harness.ts";
-import { tempDir } from "./serve-helpers.ts";
+import { cleanup, tempDir } from "./serve-helpers.ts";
+
+afterEach(cleanup);
 
 /** A database with three versions: the embedded default, then two --config changes. */
 async function threeVersions(): Promise<{ data: string; files: string[] }> {

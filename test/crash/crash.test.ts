@@ -17,13 +17,15 @@
  * CRASH_DEBUG=1 prints each round's counts.
  */
 import { Database } from "bun:sqlite";
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dayStart, tradingDay } from "../../src/risk/reset.ts";
 import { openStoreReader } from "../../src/store/sqlite.ts";
-import { tempDir } from "../cli/serve-helpers.ts";
+import { cleanup, tempDir } from "../cli/serve-helpers.ts";
 import { rng, startServe, stateOf, stopServe, StreamClient, type SentSignal } from "./harness.ts";
+
+afterEach(cleanup);
 
 const ROUNDS = 6;
 const CLIENTS = 3;
