@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   state: { summary: "positions, P&L, exposures and trading state from the database (no server needed)", load: () => import("./cli/state.ts") },
   versions: { summary: "list the stored config versions, newest first", load: () => import("./cli/versions.ts") },
   diff: { summary: "the change list between two stored config versions", load: () => import("./cli/diff.ts") },
+  snapshot: { summary: "a symbol's effective config (or a summary) from the memory-mapped snapshot file", load: () => import("./cli/snapshot.ts") },
 };
 
 export const VERSION: string = pkg.version;

@@ -4,8 +4,8 @@
  * Exit codes: 0 stopped by a signal, 1 invalid config, unusable database or address, 2 bad flags,
  * 3 live trading asked for without an authorisation.
  */
-import { mkdirSync } from "node:fs";
-import { resolve as resolvePath } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { loadTokens } from "../api/auth.ts";
 import { createApp } from "../api/app.ts";
@@ -13,6 +13,7 @@ import { formatIssue } from "../config/errors.ts";
 import { ConfigWorker } from "../config/offload.ts";
 import { Control } from "../engine/control.ts";
 import { EventBus } from "../events/bus.ts";
+import { SNAPSHOT_FILE, startSnapshotExport } from "../export/snapshot-file.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { prepareText } from "../config/prepare.ts";
 import { Engine } from "../engine/engine.ts";
@@ -34,6 +35,7 @@ export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
+                  [--export-snapshot | --no-export-snapshot]
 
 Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
 back one reply line per signal, in order; a reply is sent only once the orders it acknowledges
@@ -55,6 +57,10 @@ Options:
   --ingest HOST:PORT  signal socket address (default ${DEFAULT_INGEST}, loopback only)
   --retain-days N     keep N trading days of journal (default ${DEFAULT_RETAIN_DAYS}); older days are pruned
                       at start and daily, positions kept. Config versions and the audit log are never pruned
+  --export-snapshot   write the active effective config to DIR/${SNAPSHOT_FILE} at start and on every
+                      change, for other processes to mmap (the default; docs/snapshot-format.md,
+                      'keel snapshot' reads it)
+  --no-export-snapshot  do not write DIR/${SNAPSHOT_FILE}
   -h, --help          show this help
 
 Example:
@@ -67,7 +73,10 @@ a config with trading.mode = "live" is refused (exit 3).`;
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" } },
+    {
+      config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" },
+      "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" },
+    },
     0,
   );
   if (values.help) return (console.log(help), 0);
@@ -76,6 +85,8 @@ export async function run(argv: string[]): Promise<number> {
   const retainDays = Number(values["retain-days"] ?? DEFAULT_RETAIN_DAYS);
   if (!Number.isInteger(retainDays) || retainDays < 1) throw new UsageError(`--retain-days expects a whole number of days >= 1, got '${values["retain-days"]}'`);
   const dataDir = resolvePath(values.data ?? DEFAULT_DATA);
+  if (values["export-snapshot"] && values["no-export-snapshot"]) throw new UsageError("--export-snapshot and --no-export-snapshot contradict each other");
+  const exportSnapshot = !values["no-export-snapshot"];
 
   // Listen for SIGINT/SIGTERM before anything starts: Bun installs a handler only an event-loop
   // turn after process.on(), so one registered after "running" could miss an early SIGTERM.
@@ -216,6 +227,22 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`warning: ingest on ${where} accepts signals from the network without authentication`);
   }
   console.log(`keel: ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}`);
+  const snapshotPath = join(dataDir, SNAPSHOT_FILE);
+  // Written now and on every config_changed; a failure is reported and trading goes on without it.
+  // Started last, so the failure paths above need not stop it: no request is handled before here.
+  const snapshotExport = exportSnapshot
+    ? startSnapshotExport({
+        path: snapshotPath,
+        bus,
+        current: () => ({ snapshot: engine.snapshot, version: engine.version }),
+        log: (line) => console.log(`keel: ${line}`),
+        onError: (err) => console.error(`keel: snapshot export: ${err instanceof Error ? err.message : String(err)}`),
+      })
+    : null;
+  if (!exportSnapshot && existsSync(snapshotPath)) {
+    console.error(`warning: ${snapshotPath} is from an earlier run and will not follow config changes (--no-export-snapshot)`);
+  }
+
   console.log("keel: running; Ctrl-C to stop");
 
   const signal = await stopSignal;
@@ -223,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
   retention.stop();
   server.stop(true);
   worker.terminate();
+  snapshotExport?.stop();
   // Commit what was decided, so the replies waiting for it go out before the sockets close.
   try {
     store.journal.flush();
