@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Prepared } from "../config/prepare.ts";
 import type { Control } from "../engine/control.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -41,11 +40,6 @@ export interface AppDeps {
   };
   /** Milliseconds between SSE keep-alive comments. */
   readonly keepAliveMs?: number;
-}
-
-/** The active version's prepared document, for routes that read it. */
-export function activeOf(d: AppDeps): { version: number; prepared: Prepared } {
-  return d.control.current;
 }
 
 /** Build the admin API. */

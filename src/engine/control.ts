@@ -49,9 +49,6 @@ export interface WriteMeta {
   readonly ifMatch?: string;
 }
 
-/** Top-level paths that only a restart may change. */
-export const RESTART_ONLY = ["trading.mode"] as const;
-
 export interface ControlOptions {
   readonly engine: Engine;
   readonly store: Store;
