@@ -154,7 +154,7 @@ export class Control {
     if (i === undefined) return Promise.resolve(refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`));
     const pos = this.engine.decider.state.sym[i * SYM_WIDTH + S_POS]!;
     if (pos !== 0) return Promise.resolve(refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`));
-    return this.write(meta, "patch", () =>
+    return this.write(meta, "delete", () =>
       this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
         ? this.worker!.remove(symbol)
         : this.inline(withoutSymbol(this.active.document, symbol), symbol),

@@ -50,10 +50,10 @@ export interface NewVersion {
 }
 
 /**
- * Why an audit row was written. Version changes: startup, activate, rollback, patch.
+ * Why an audit row was written. Version changes: startup, activate, rollback, patch, delete (a symbol).
  * Trading-state changes: halt, resume, reduce (their change list is `[{ path: "trading_state", from, to }]`).
  */
-export type AuditAction = "startup" | "activate" | "rollback" | "patch" | "halt" | "resume" | "reduce";
+export type AuditAction = "startup" | "activate" | "rollback" | "patch" | "delete" | "halt" | "resume" | "reduce";
 
 /** One audit row: who did what, when, between which versions, and what changed. */
 export interface AuditEntry {

@@ -210,7 +210,7 @@ describe("DELETE /config/symbols/{symbol}", () => {
     expect((await doc(api)).symbols.KO).toBeUndefined();
     expect(api.engine.snapshot.index.has("KO")).toBe(false);
     expectOthersIdentical(before, api.engine.snapshot, "KO");
-    expect(api.store.listAudit(1)[0]).toMatchObject({ author: "hank", fromVersion: 1, toVersion: 2 });
+    expect(api.store.listAudit(1)[0]).toMatchObject({ action: "delete", author: "hank", fromVersion: 1, toVersion: 2 });
     const [s] = await signals(api, [{ id: "k", symbol: "KO", side: "buy", strength: 1, price: 62.1 }]);
     expect(s).toEqual({ id: "k", status: "rejected", reason: "unknown_symbol", config_version: 2 });
     // Gone means gone: a second delete is 404.
