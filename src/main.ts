@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (embedded default config, paper mode)", load: () => import("./cli/serve.ts") },
   validate: { summary: "check a config file against every rule", load: () => import("./cli/validate.ts") },
   replay: { summary: "replay a CSV or JSONL signal file through the engine, deterministically", load: () => import("./cli/replay.ts") },
+  shard: { summary: "which shard owns a symbol (keel serve --shard I/N)", load: () => import("./cli/shard.ts") },
   schema: { summary: "print the JSON Schema of the config document", load: () => import("./cli/schema.ts") },
   state: { summary: "positions, P&L, exposures and trading state from the database (no server needed)", load: () => import("./cli/state.ts") },
   versions: { summary: "list the stored config versions, newest first", load: () => import("./cli/versions.ts") },

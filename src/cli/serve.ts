@@ -11,6 +11,7 @@ import { loadTokens } from "../api/auth.ts";
 import { createApp } from "../api/app.ts";
 import { formatIssue } from "../config/errors.ts";
 import { ConfigWorker } from "../config/offload.ts";
+import { parseShard } from "../config/shard.ts";
 import { Control } from "../engine/control.ts";
 import { EventBus } from "../events/bus.ts";
 import { SNAPSHOT_FILE, startSnapshotExport } from "../export/snapshot-file.ts";
@@ -35,7 +36,7 @@ export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
-                  [--export-snapshot | --no-export-snapshot]
+                  [--export-snapshot | --no-export-snapshot] [--shard I/N]
 
 Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
 back one reply line per signal, in order; a reply is sent only once the orders it acknowledges
@@ -61,6 +62,9 @@ Options:
                       change, for other processes to mmap (the default; docs/snapshot-format.md,
                       'keel snapshot' reads it)
   --no-export-snapshot  do not write DIR/${SNAPSHOT_FILE}
+  --shard I/N         run shard I of N (0-based): compile and trade only the symbols whose rendezvous
+                      hash picks shard I ('keel shard SYMBOL --of N' tells the owner); a signal for
+                      another shard's symbol is rejected wrong_shard with the owner's index
   -h, --help          show this help
 
 Example:
@@ -75,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" },
-      "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" },
+      "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" }, shard: { type: "string" },
     },
     0,
   );
@@ -87,6 +91,9 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = resolvePath(values.data ?? DEFAULT_DATA);
   if (values["export-snapshot"] && values["no-export-snapshot"]) throw new UsageError("--export-snapshot and --no-export-snapshot contradict each other");
   const exportSnapshot = !values["no-export-snapshot"];
+  const parsedShard = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (typeof parsedShard === "string") throw new UsageError(`--shard: ${parsedShard}`);
+  const shard = parsedShard;
 
   // Listen for SIGINT/SIGTERM before anything starts: Bun installs a handler only an event-loop
   // turn after process.on(), so one registered after "running" could miss an early SIGTERM.
@@ -101,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGTERM", on);
 
   const source = await readSource(values.config);
-  const given = prepareText(source.text, source.format);
+  const given = prepareText(source.text, source.format, shard);
   for (const w of given.warnings) console.error(`warning: ${formatIssue(w)}`);
   if (!given.ok) {
     for (const issue of given.issues) console.error(formatIssue(issue));
@@ -142,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     unlock();
   };
 
-  const settled = startupConfig(store, source, given, values.config !== undefined);
+  const settled = startupConfig(store, source, given, values.config !== undefined, shard);
   if (!settled.ok) {
     for (const issue of settled.issues) console.error(formatIssue(issue));
     console.error(`keel: the active version ${settled.version} in ${dbPath} no longer validates; start with --config FILE to replace it`);
@@ -167,10 +174,14 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`warning: the journal has positions in symbols the config does not have, not restored: ${r.unknownSymbols.join(", ")}`);
   }
   engine.latency = new Histogram();
+  if (shard !== undefined) {
+    engine.shard = shard;
+    console.log(`keel: shard ${shard.index} of ${shard.count}: ${s.symbolCount} symbols of this config are this host's`);
+  }
   const bus = new EventBus((err) => console.error(`keel: event subscriber: ${err instanceof Error ? err.message : String(err)}`));
   // Large documents are prepared on this Worker, so deciding never waits for a reload to validate.
-  const worker = new ConfigWorker();
-  const control = new Control({ engine, store, bus, active: prepared, version, worker, log: (line) => console.log(`keel: ${line}`) });
+  const worker = new ConfigWorker(shard);
+  const control = new Control({ engine, store, bus, active: prepared, version, worker, ...(shard ? { shard } : {}), log: (line) => console.log(`keel: ${line}`) });
   const reloadNs = new Histogram();
   bus.subscribe((e) => {
     if (e.type === "config_changed") reloadNs.record(control.lastReloadMs * 1e6);

@@ -9,6 +9,7 @@
 import { diff } from "../config/diff.ts";
 import { prepareText, type Prepared } from "../config/prepare.ts";
 import type { ConfigIssue } from "../config/errors.ts";
+import type { Shard } from "../config/shard.ts";
 import type { Store } from "../store/store.ts";
 import type { ConfigSource } from "./source.ts";
 
@@ -20,7 +21,7 @@ export type StartupConfig =
  * Settle the active version. `given` is the config named on the command line (or the embedded
  * default), already prepared; `explicit` says whether it was named (--config) or only a default.
  */
-export function startupConfig(store: Store, source: ConfigSource, given: Prepared, explicit: boolean): StartupConfig {
+export function startupConfig(store: Store, source: ConfigSource, given: Prepared, explicit: boolean, shard?: Shard): StartupConfig {
   const active = store.activeVersion();
   if (active === null) {
     const { version } = store.createAndActivate(
@@ -33,7 +34,7 @@ export function startupConfig(store: Store, source: ConfigSource, given: Prepare
     if (active.hash === given.hash) return { ok: true, version: active.version, prepared: given, created: false, changes: 0 };
     // The stored document is canonical JSON; it validated when it was stored, but this build's
     // rules may be stricter, so it is checked again rather than trusted.
-    const stored = prepareText(active.canonical, "json");
+    const stored = prepareText(active.canonical, "json", shard);
     if (!stored.ok) return { ok: false, version: active.version, issues: stored.issues };
     return { ok: true, version: active.version, prepared: stored, created: false, changes: 0 };
   }

@@ -3,6 +3,7 @@
  * need is computed here, so a decision reads numbers and never re-derives anything.
  */
 import { resolve, type Resolution } from "./resolve.ts";
+import { owns, type Shard } from "./shard.ts";
 import type { ConfigDocument } from "./schema.ts";
 import {
   I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR,
@@ -76,7 +77,7 @@ export function minuteOfDay(hhmm: string): number {
  * Compile a validated document into a Snapshot. Pass the resolution validate() produced to avoid
  * resolving twice.
  */
-export function compile(doc: ConfigDocument, hash: string, res: Resolution = resolve(doc)): Snapshot {
+export function compile(doc: ConfigDocument, hash: string, res: Resolution = resolve(doc), shard?: Shard): Snapshot {
   const sectors = Object.keys(doc.risk.sectors);
   const sectorId = new Map(sectors.map((name, i) => [name, i] as const));
   const sectorLimit = shared(Float64Array, sectors.length);
@@ -87,7 +88,10 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   const profiles = shared(Float64Array, res.profiles.length * PROFILE_WIDTH);
   for (const p of res.profiles) writeProfile(profiles, p);
 
-  const names = res.symbolNames;
+  // A shard compiles its own symbols only (the whole document was validated all the same).
+  const kept: number[] = [];
+  for (let i = 0; i < res.symbolNames.length; i++) if (shard === undefined || owns(shard, res.symbolNames[i]!)) kept.push(i);
+  const names = kept.length === res.symbolNames.length ? res.symbolNames : kept.map((i) => res.symbolNames[i]!);
   const n = names.length;
   const index = new Map<string, number>();
   const row = shared(Int32Array, n);
@@ -102,7 +106,7 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
     writeInstrument(inst, instI32, i, entry.reference_price, entry.tick_size, entry.lot_size,
       sectorId.get(entry.sector) ?? -1,
       entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1),
-      res.symbolProfile[i]!);
+      res.symbolProfile[kept[i]!]!);
   }
 
   return Object.freeze({

@@ -10,6 +10,7 @@ import type { ConfigIssue, ConfigWarning } from "./errors.ts";
 import type { Format } from "./load.ts";
 import type { Prepared } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
+import type { Shard } from "./shard.ts";
 import { fromParts, type SnapshotParts } from "./transfer.ts";
 
 /** Bodies at least this long (UTF-16 units) are prepared in the Worker; see the file comment. */
@@ -19,6 +20,7 @@ export const OFFLOAD_SYMBOLS = 2000;
 
 export type WorkerRequest =
   | { readonly id: number; readonly kind: "active"; readonly canonical: string }
+  | { readonly id: number; readonly kind: "shard"; readonly shard: Shard }
   | { readonly id: number; readonly kind: "prepare"; readonly text: string; readonly format: Format }
   | { readonly id: number; readonly kind: "patch"; readonly symbol: string; readonly partial: Record<string, unknown> }
   | { readonly id: number; readonly kind: "delete"; readonly symbol: string };
@@ -70,8 +72,10 @@ export class ConfigWorker {
   /** Why it failed, for the log. */
   failure: string | null = null;
 
-  constructor() {
+  /** `shard`: compile only this shard's symbols, as the engine's thread does. */
+  constructor(shard?: Shard) {
     this.worker = new Worker(workerUrl());
+    if (shard !== undefined) this.worker.postMessage({ id: 0, kind: "shard", shard } satisfies WorkerRequest);
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       const done = this.waiting.get(e.data.id);
       this.waiting.delete(e.data.id);

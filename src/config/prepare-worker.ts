@@ -10,16 +10,18 @@ import { parseText } from "./load.ts";
 import { entryOf, patchDocument, withoutSymbol } from "./merge.ts";
 import { prepareValue } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
+import type { Shard } from "./shard.ts";
 import { toParts } from "./transfer.ts";
 import type { WorkerReply, WorkerRequest } from "./offload.ts";
 
 declare const self: Worker;
 
 let active: ConfigDocument | null = null;
+let shard: Shard | undefined;
 
 /** Prepare `raw`; `symbol` names the one entry a patch changed, so only it is diffed. */
 function answer(id: number, raw: unknown, symbol?: string): WorkerReply {
-  const p = prepareValue(raw);
+  const p = prepareValue(raw, shard);
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
   const changes =
     active === null ? [] : symbol === undefined ? diff(active, p.document) : diffAt(["symbols", symbol], entryOf(active, symbol), entryOf(p.document, symbol));
@@ -34,6 +36,9 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     switch (m.kind) {
       case "active":
         active = JSON.parse(m.canonical) as ConfigDocument;
+        return;
+      case "shard":
+        shard = m.shard;
         return;
       case "prepare": {
         const parsed = parseText(m.text, m.format);

@@ -8,6 +8,7 @@ import { compile } from "./compile.ts";
 import type { ConfigIssue, ConfigWarning } from "./errors.ts";
 import { parseText, type Format } from "./load.ts";
 import type { ConfigDocument } from "./schema.ts";
+import type { Shard } from "./shard.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { validate } from "./validate.ts";
 
@@ -23,17 +24,17 @@ export interface Prepared {
 
 export type PrepareResult = Prepared | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[] };
 
-/** Validate and compile a raw (already parsed) value. */
-export function prepareValue(raw: unknown): PrepareResult {
+/** Validate and compile a raw (already parsed) value; a shard compiles only the symbols it owns. */
+export function prepareValue(raw: unknown, shard?: Shard): PrepareResult {
   const v = validate(raw);
   if (!v.ok) return v;
   const { canonical, hash } = canonicalize(v.document);
-  return { ok: true, document: v.document, canonical, hash, warnings: v.warnings, snapshot: compile(v.document, hash, v.resolution) };
+  return { ok: true, document: v.document, canonical, hash, warnings: v.warnings, snapshot: compile(v.document, hash, v.resolution, shard) };
 }
 
 /** Parse, validate and compile TOML or JSON text. */
-export function prepareText(text: string, format: Format): PrepareResult {
+export function prepareText(text: string, format: Format, shard?: Shard): PrepareResult {
   const parsed = parseText(text, format);
   if (!parsed.ok) return { ok: false, issues: [parsed.issue], warnings: [] };
-  return prepareValue(parsed.value);
+  return prepareValue(parsed.value, shard);
 }

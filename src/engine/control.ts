@@ -14,6 +14,7 @@ import { parseText, type Format } from "../config/load.ts";
 import { entryOf, patchDocument, withoutSymbol } from "../config/merge.ts";
 import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
+import type { Shard } from "../config/shard.ts";
 import { MODE_LIVE } from "../config/snapshot.ts";
 import type { EventBus } from "../events/bus.ts";
 import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
@@ -60,6 +61,8 @@ export interface ControlOptions {
   readonly log?: (line: string) => void;
   /** Prepare large documents on this Worker (config/offload.ts); inline when absent. */
   readonly worker?: ConfigWorker;
+  /** This host's shard: compile only its symbols. */
+  readonly shard?: Shard;
   /** Offload thresholds, for tests (0 sends everything to the worker). */
   readonly offloadChars?: number;
   readonly offloadSymbols?: number;
@@ -78,6 +81,7 @@ export class Control {
   /** Who asked for the trading-state change in progress; null: the engine itself (a limit). */
   private stateAuthor: string | null = null;
   private readonly worker: ConfigWorker | null;
+  private readonly shard: Shard | undefined;
   /** The active document's admin.max_config_writes_per_minute. */
   private maxWrites: number;
   private readonly offloadChars: number;
@@ -97,6 +101,7 @@ export class Control {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
     this.worker = o.worker ?? null;
+    this.shard = o.shard;
     this.maxWrites = o.active.document.admin.max_config_writes_per_minute;
     this.offloadChars = o.offloadChars ?? OFFLOAD_CHARS;
     this.offloadSymbols = o.offloadSymbols ?? OFFLOAD_SYMBOLS;
@@ -196,7 +201,7 @@ export class Control {
 
   /** Prepare on this thread; `symbol` names the one entry a patch changed, so only it is diffed. */
   private inline(raw: unknown, symbol?: string): Promise<Outcome> {
-    const p = prepareValue(raw);
+    const p = prepareValue(raw, this.shard);
     if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
     const changes =
       symbol === undefined

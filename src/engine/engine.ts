@@ -14,7 +14,8 @@ import { PaperVenue } from "../venue/paper.ts";
 import type { Fill, Venue } from "../venue/venue.ts";
 import { Decider } from "./decide.ts";
 import { makeOrder, type Reply } from "./order.ts";
-import { ACCEPTED, REASONS, reasonName, type RejectReason } from "./reasons.ts";
+import { ownerOf, type Shard } from "../config/shard.ts";
+import { ACCEPTED, REASONS, reasonName, UNKNOWN_SYMBOL, WRONG_SHARD, type RejectReason } from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
 export type VenueFactory = (onFill: (f: Fill) => void) => Venue;
@@ -24,6 +25,12 @@ export class Engine {
   readonly venue: Venue;
   /** Decisions since start by reason code (index 0 = accepted). */
   readonly outcomes = new Float64Array(REASONS.length);
+  /**
+   * This host's shard, when the universe is split across hosts: only its symbols are compiled
+   * here, and a signal for a symbol another shard owns is answered `wrong_shard` with the owner's
+   * index (whether or not the config has it: routing is by the symbol alone).
+   */
+  shard: Shard | null = null;
   /** When set, each decision's latency (ns, decide() alone) is recorded here, for metrics. */
   latency: Histogram | null = null;
   /** Called with every trading-state change, after it is journaled (publishing, logs). */
@@ -77,8 +84,11 @@ export class Engine {
     d.marked = -1;
     const h = this.latency;
     const t0 = h === null ? 0 : Bun.nanoseconds();
-    const code = d.decide(s);
+    let code = d.decide(s);
     if (h !== null) h.record(Bun.nanoseconds() - t0);
+    // Off the hot path: only a symbol this host does not have is hashed.
+    const owner = code === UNKNOWN_SYMBOL && this.shard !== null ? this.ownerElsewhere(s.symbol) : -1;
+    if (owner >= 0) code = WRONG_SHARD;
     this.outcomes[code]!++;
     const config_version = d.version;
     if (this.journal !== null) {
@@ -91,6 +101,7 @@ export class Engine {
       }
       this.record();
     }
+    if (owner >= 0) return { id: s.id, status: "rejected", reason: "wrong_shard", shard: owner, config_version };
     if (code !== ACCEPTED) return { id: s.id, status: "rejected", reason: reasonName(code) as RejectReason, config_version };
     const symbol = d.snap.symbols[d.symbolIndex]!;
     const order = makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif);
@@ -116,6 +127,13 @@ export class Engine {
   setTradingState(to: number, reason: string, ts: number = Date.now()): void {
     this.decider.state.setTradingState(to, reason, ts);
     this.record();
+  }
+
+  /** The shard that owns a symbol this host does not have, or -1 when it is this host's own. */
+  private ownerElsewhere(symbol: string): number {
+    const sh = this.shard!;
+    const k = ownerOf(symbol, sh.count);
+    return k === sh.index ? -1 : k;
   }
 
   /** Journal what a decision changed besides its order: the day's start and trading-state changes. */

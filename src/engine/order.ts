@@ -16,7 +16,7 @@ export interface Order {
 
 export type Reply =
   | { readonly id: string; readonly status: "accepted"; readonly order: Order; readonly config_version: number }
-  | { readonly id: string; readonly status: "rejected"; readonly reason: RejectReason; readonly config_version: number }
+  | { readonly id: string; readonly status: "rejected"; readonly reason: RejectReason; readonly config_version: number; readonly shard?: number }
   | { readonly id?: string; readonly status: "error"; readonly message: string };
 
 /** Build the order object from the decider's scratch fields. */
