@@ -9,7 +9,9 @@ import { tradingDay } from "../risk/reset.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
 import type { TradingStateChange } from "../risk/trading-state.ts";
 import type { Histogram } from "../metrics/histogram.ts";
-import type { Journal } from "../store/store.ts";
+import type { Journal, NewFill, NewOrder } from "../store/store.ts";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 import { PaperVenue } from "../venue/paper.ts";
 import type { Fill, Venue } from "../venue/venue.ts";
 import { Decider } from "./decide.ts";
@@ -47,6 +49,10 @@ export class Engine {
   private journaledDay = Number.NaN;
   /** How many of the risk state's trading-state changes have been journaled. */
   private changesSeen = 0;
+  private readonly orderRow: Mutable<NewOrder> = {
+    id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, configVersion: 0, signalPrice: 0, ts: 0, day: 0,
+  };
+  private readonly fillRow: Mutable<NewFill> = { orderId: "", symbol: "", side: 0, qty: 0, price: 0, ts: 0, day: 0 };
   /** Signal time of the latest decision, stamped on the marks journaled with it. */
   private lastTs = 0;
 
@@ -105,10 +111,23 @@ export class Engine {
     if (code !== ACCEPTED) return { id: s.id, status: "rejected", reason: reasonName(code) as RejectReason, config_version };
     const symbol = d.snap.symbols[d.symbolIndex]!;
     const order = makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif);
-    this.journal?.order({
-      id: s.id, symbol, side: d.side, qty: d.qty, price: d.price, orderType: d.orderType, tif: d.tif,
-      configVersion: config_version, signalPrice: s.price, ts: d.ts, day: d.state.day,
-    });
+    const j = this.journal;
+    if (j !== null) {
+      // One reused row: the journal copies the fields at append.
+      const r = this.orderRow;
+      r.id = s.id;
+      r.symbol = symbol;
+      r.side = d.side;
+      r.qty = d.qty;
+      r.price = d.price;
+      r.orderType = d.orderType;
+      r.tif = d.tif;
+      r.configVersion = config_version;
+      r.signalPrice = s.price;
+      r.ts = d.ts;
+      r.day = d.state.day;
+      j.order(r);
+    }
     this.venue.submit({
       id: s.id,
       symbolIndex: d.symbolIndex,
@@ -182,6 +201,16 @@ export class Engine {
     const i = snap.symbols[f.symbolIndex] === f.symbol ? f.symbolIndex : snap.index.get(f.symbol);
     if (i === undefined) return;
     d.fill(i, f.side, f.qty, f.price);
-    this.journal?.fill({ orderId: f.orderId, symbol: f.symbol, side: f.side, qty: f.qty, price: f.price, ts: f.ts, day: d.state.day });
+    const j = this.journal;
+    if (j === null) return;
+    const r = this.fillRow;
+    r.orderId = f.orderId;
+    r.symbol = f.symbol;
+    r.side = f.side;
+    r.qty = f.qty;
+    r.price = f.price;
+    r.ts = f.ts;
+    r.day = d.state.day;
+    j.fill(r);
   }
 }
