@@ -16,9 +16,10 @@
  * A failed commit (a constraint, disk full) rolls the whole batch back: none of its rows are
  * written, and every waiter that covers one of them gets the JournalCommitError.
  */
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { JournalCommitError, StoreClosedError, StoreError } from "./errors.ts";
 import { StateRows } from "./marks.ts";
+import { F_W, O_W, RowWriter, S_W, type RowBatch } from "./row-writer.ts";
 import type { CommitCallback, Journal, NewFill, NewOrder, NewStateChange } from "./store.ts";
 
 export type FlushSchedule = "immediate" | "microtask";
@@ -37,21 +38,7 @@ export interface JournalOptions {
   readonly onBatch?: (rows: number) => void;
 }
 
-// Numeric columns per kind, in the order of the INSERT's parameters after seq and the strings.
-const O_W = 10; // seq, side, qty, price, orderType, tif, configVersion, signalPrice, ts, day
-const F_W = 6; // seq, side, qty, price, ts, day
-const S_W = 3; // seq, ts, day
 const INITIAL_CAPACITY = 1024;
-/**
- * Rows per multi-row INSERT. One statement step per row costs more in the binding layer than in
- * SQLite; 32 rows a statement measured ~1.3x faster per row than one (bench/store.bench.ts).
- */
-const CHUNK = 32;
-
-function multiRow(table: string, columns: string, width: number, rows: number): string {
-  const one = `(${new Array(width).fill("?").join(", ")})`;
-  return `INSERT INTO ${table} (${columns}) VALUES ${new Array(rows).fill(one).join(", ")}`;
-}
 
 /** Grow a column buffer to hold at least `rows` rows of `width`. */
 function grown(a: Float64Array<ArrayBuffer>, rows: number, width: number): Float64Array<ArrayBuffer> {
@@ -97,14 +84,7 @@ export class SqliteJournal implements Journal {
   private readonly state: StateRows;
   private hook: (() => void) | null = null;
 
-  private readonly insOrder: Statement;
-  private readonly insFill: Statement;
-  private readonly insOrders: Statement;
-  private readonly insFills: Statement;
-  // Reused bindings for the multi-row statements.
-  private readonly oParams: (string | number)[] = new Array(CHUNK * 12);
-  private readonly fParams: (string | number)[] = new Array(CHUNK * 8);
-  private readonly insState: Statement;
+  private readonly rows: RowWriter;
   private readonly writeTx: { immediate: () => void };
 
   constructor(
@@ -117,18 +97,9 @@ export class SqliteJournal implements Journal {
     this.maxBatchRows = opts.maxBatchRows ?? 65536;
     this.onError = opts.onError ?? (() => {});
     this.onBatch = opts.onBatch ?? null;
-    const orderColumns = "seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day";
-    const fillColumns = "seq, order_id, symbol, side, qty, price, ts, day";
-    this.insOrder = db.prepare(multiRow("orders", orderColumns, 12, 1));
-    this.insFill = db.prepare(multiRow("fills", fillColumns, 8, 1));
-    this.insOrders = db.prepare(multiRow("orders", orderColumns, 12, CHUNK));
-    this.insFills = db.prepare(multiRow("fills", fillColumns, 8, CHUNK));
-    this.insState = db.prepare("INSERT INTO state_changes (seq, from_state, to_state, reason, ts, day) VALUES (?, ?, ?, ?, ?, ?)");
-    this.state = new StateRows(db);
-    this.writeTx = db.transaction(() => {
-      this.writeRows();
-      this.state.write();
-    });
+    this.rows = new RowWriter(db);
+    this.state = new StateRows();
+    this.writeTx = db.transaction(() => this.rows.write(this.batch()));
   }
 
   get pending(): number {
@@ -243,12 +214,7 @@ export class SqliteJournal implements Journal {
       this.flush();
     } finally {
       this.closed = true;
-      this.insOrder.finalize();
-      this.insFill.finalize();
-      this.insOrders.finalize();
-      this.insFills.finalize();
-      this.insState.finalize();
-      this.state.finalize();
+      this.rows.finalize();
     }
   }
 
@@ -308,43 +274,15 @@ export class SqliteJournal implements Journal {
     return err;
   }
 
-  private writeRows(): void {
-    const o = this.oNum;
-    let k = 0;
-    for (; k + CHUNK <= this.oN; k += CHUNK) {
-      const p = this.oParams;
-      for (let r = k, w = 0; r < k + CHUNK; r++) {
-        const b = r * O_W;
-        p[w++] = o[b]!;
-        p[w++] = this.oId[r]!;
-        p[w++] = this.oSym[r]!;
-        for (let c = 1; c < O_W; c++) p[w++] = o[b + c]!;
-      }
-      this.insOrders.run(...p);
-    }
-    for (let b = k * O_W; k < this.oN; k++, b += O_W) {
-      this.insOrder.run(o[b]!, this.oId[k]!, this.oSym[k]!, o[b + 1]!, o[b + 2]!, o[b + 3]!, o[b + 4]!, o[b + 5]!, o[b + 6]!, o[b + 7]!, o[b + 8]!, o[b + 9]!);
-    }
-    const f = this.fNum;
-    k = 0;
-    for (; k + CHUNK <= this.fN; k += CHUNK) {
-      const p = this.fParams;
-      for (let r = k, w = 0; r < k + CHUNK; r++) {
-        const b = r * F_W;
-        p[w++] = f[b]!;
-        p[w++] = this.fId[r]!;
-        p[w++] = this.fSym[r]!;
-        for (let c = 1; c < F_W; c++) p[w++] = f[b + c]!;
-      }
-      this.insFills.run(...p);
-    }
-    for (let b = k * F_W; k < this.fN; k++, b += F_W) {
-      this.insFill.run(f[b]!, this.fId[k]!, this.fSym[k]!, f[b + 1]!, f[b + 2]!, f[b + 3]!, f[b + 4]!, f[b + 5]!);
-    }
-    const s = this.sNum;
-    for (let k = 0, b = 0; k < this.sN; k++, b += S_W) {
-      this.insState.run(s[b]!, this.sFrom[k]!, this.sTo[k]!, this.sReason[k]!, s[b + 1]!, s[b + 2]!);
-    }
+  /** The buffered rows as one batch (views of the buffers, no copy). */
+  private batch(): RowBatch {
+    const st = this.state;
+    return {
+      oN: this.oN, oNum: this.oNum, oId: this.oId, oSym: this.oSym,
+      fN: this.fN, fNum: this.fNum, fId: this.fId, fSym: this.fSym,
+      sN: this.sN, sNum: this.sNum, sFrom: this.sFrom, sTo: this.sTo, sReason: this.sReason,
+      mN: st.mN, mSym: st.mSym, mNum: st.mNum, dayKeys: st.dayKeys, dayVals: st.dayVals,
+    };
   }
 
   /**
