@@ -285,7 +285,7 @@ function components(symbols: number, from: ConfigInput, to: ConfigInput, reps: n
     add(`diff vs active (${changes.length} change)`, performance.now() - t);
     t = performance.now();
     structuredClone(doc);
-    add("structuredClone (patchDocument)", performance.now() - t);
+    add("structuredClone (a whole-document copy)", performance.now() - t);
     t = performance.now();
     fromParts(toParts(snap));
     add("fromParts (index Map rebuild)", performance.now() - t);

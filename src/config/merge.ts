@@ -24,28 +24,6 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/**
- * The document with one symbol's entry patched (or created); the input is not modified. Only the
- * path to the change is copied: validation never mutates its input, so the rest is shared (a deep
- * clone of a 100,000-symbol document costs ~100 ms).
- */
-export function patchDocument(doc: unknown, symbol: string, partial: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...(doc as Record<string, unknown>) };
-  const symbols = { ...((out.symbols ?? {}) as Record<string, Record<string, unknown>>) };
-  symbols[symbol] = mergeEntry(symbols[symbol] ?? {}, partial);
-  out.symbols = symbols;
-  return out;
-}
-
-/** The document without one symbol; the input is not modified (as above, a shallow copy). */
-export function withoutSymbol(doc: unknown, symbol: string): Record<string, unknown> {
-  const out = { ...(doc as Record<string, unknown>) };
-  const symbols = { ...((out.symbols ?? {}) as Record<string, unknown>) };
-  delete symbols[symbol];
-  out.symbols = symbols;
-  return out;
-}
-
 /** A symbol's entry in a document, or undefined. */
 export function entryOf(doc: unknown, symbol: string): unknown {
   const symbols = (doc as { symbols?: Record<string, unknown> } | null)?.symbols;

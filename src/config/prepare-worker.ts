@@ -7,7 +7,8 @@
 /// <reference lib="webworker" />
 import { diff, diffAt } from "./diff.ts";
 import { parseText } from "./load.ts";
-import { entryOf, patchDocument, withoutSymbol } from "./merge.ts";
+import { entryOf } from "./merge.ts";
+import { preparePatch } from "./patch.ts";
 import { prepareValue } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
 import type { Shard } from "./shard.ts";
@@ -21,7 +22,10 @@ let shard: Shard | undefined;
 
 /** Prepare `raw`; `symbol` names the one entry a patch changed, so only it is diffed. */
 function answer(id: number, raw: unknown, symbol?: string): WorkerReply {
-  const p = prepareValue(raw, shard);
+  return answerPrepared(id, prepareValue(raw, shard), symbol);
+}
+
+function answerPrepared(id: number, p: ReturnType<typeof prepareValue>, symbol?: string): WorkerReply {
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
   const changes =
     active === null ? [] : symbol === undefined ? diff(active, p.document) : diffAt(["symbols", symbol], entryOf(active, symbol), entryOf(p.document, symbol));
@@ -46,10 +50,10 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
         break;
       }
       case "patch":
-        reply = answer(m.id, patchDocument(active, m.symbol, m.partial), m.symbol);
+        reply = answerPrepared(m.id, preparePatch(active!, m.symbol, m.partial, shard), m.symbol);
         break;
       case "delete":
-        reply = answer(m.id, withoutSymbol(active, m.symbol), m.symbol);
+        reply = answerPrepared(m.id, preparePatch(active!, m.symbol, null, shard), m.symbol);
         break;
     }
   } catch (err) {

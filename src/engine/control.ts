@@ -11,7 +11,8 @@
 import { diff, diffAt, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
 import { parseText, type Format } from "../config/load.ts";
-import { entryOf, patchDocument, withoutSymbol } from "../config/merge.ts";
+import { entryOf } from "../config/merge.ts";
+import { preparePatch } from "../config/patch.ts";
 import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
 import type { Shard } from "../config/shard.ts";
@@ -149,7 +150,7 @@ export class Control {
     return this.write(meta, "patch", () =>
       this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
         ? this.worker!.patch(symbol, fields)
-        : this.inline(patchDocument(this.active.document, symbol, fields), symbol),
+        : this.settleInline(preparePatch(this.active.document, symbol, fields, this.shard), symbol),
     );
   }
 
@@ -162,7 +163,7 @@ export class Control {
     return this.write(meta, "delete", () =>
       this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
         ? this.worker!.remove(symbol)
-        : this.inline(withoutSymbol(this.active.document, symbol), symbol),
+        : this.settleInline(preparePatch(this.active.document, symbol, null, this.shard), symbol),
     );
   }
 
@@ -201,7 +202,11 @@ export class Control {
 
   /** Prepare on this thread; `symbol` names the one entry a patch changed, so only it is diffed. */
   private inline(raw: unknown, symbol?: string): Promise<Outcome> {
-    const p = prepareValue(raw, this.shard);
+    return this.settleInline(prepareValue(raw, this.shard), symbol);
+  }
+
+  /** An inline preparation as an Outcome, with its change list. */
+  private settleInline(p: ReturnType<typeof prepareValue>, symbol?: string): Promise<Outcome> {
     if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
     const changes =
       symbol === undefined
