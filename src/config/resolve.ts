@@ -101,7 +101,8 @@ export function resolve(doc: ConfigDocument): Resolution {
   return { profiles, defaultsProfile, strategyNames, strategyProfile, symbolNames, symbolProfile, symbolParent };
 }
 
-function freezeProfile(id: number, e: Effective): Profile {
+/** A profile as an immutable object (its sections frozen too). */
+export function freezeProfile(id: number, e: Effective): Profile {
   return Object.freeze({
     id,
     position_sizing: Object.freeze({ ...e.position_sizing }),

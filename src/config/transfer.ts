@@ -4,6 +4,7 @@
  * profiles. The receiving side rebuilds what cannot cross (the symbol -> index Map, the flat
  * profile objects) in O(symbols) Map inserts, far less than compiling again.
  */
+import { freezeProfile } from "./resolve.ts";
 import { HotProfile, type Profile, type Snapshot } from "./snapshot.ts";
 
 /** What crosses postMessage. */
@@ -35,16 +36,7 @@ export function toParts(s: Snapshot): SnapshotParts {
 export function fromParts(p: SnapshotParts): Snapshot {
   const index = new Map<string, number>();
   for (let i = 0; i < p.symbols.length; i++) index.set(p.symbols[i]!, i);
-  const profileObjects = Object.freeze(
-    p.profileObjects.map((pr) =>
-      Object.freeze({
-        id: pr.id,
-        position_sizing: Object.freeze({ ...pr.position_sizing }),
-        execution: Object.freeze({ ...pr.execution }),
-        limits: Object.freeze({ ...pr.limits }),
-      }),
-    ),
-  );
+  const profileObjects = Object.freeze(p.profileObjects.map((pr) => freezeProfile(pr.id, pr)));
   return Object.freeze({
     hash: p.hash,
     mode: p.mode,

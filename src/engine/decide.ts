@@ -19,6 +19,7 @@ import {
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
 import { roundToTick } from "../risk/checks.ts";
+import { applyFill, type PositionState } from "../risk/position.ts";
 import { tradingDay } from "../risk/reset.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
@@ -183,6 +184,9 @@ export class Decider {
     return R.ACCEPTED;
   }
 
+  /** Reused by fill(): the position arithmetic works on a PositionState. */
+  private readonly fillScratch: PositionState = { position: 0, avgPrice: 0, realized: 0 };
+
   /** Apply a fill to positions, average price, P&L and exposures (from the venue). */
   fill(i: number, side: number, qty: number, price: number): void {
     const snap = this.snap;
@@ -192,17 +196,16 @@ export class Decider {
     const pos = S[q + S_POS]!;
     const absPos = Math.abs(pos);
     const avg = S[q + S_AVG]!;
-    const next = pos + side * qty;
-    let nextAvg = avg;
-    if (pos === 0 || pos > 0 === side > 0) {
-      nextAvg = (avg * absPos + price * qty) / Math.abs(next);
-    } else {
-      const closed = qty < absPos ? qty : absPos;
-      const pnl = closed * (price - avg) * (pos > 0 ? 1 : -1);
-      st.realized[i] = st.realized[i]! + pnl;
-      st.realizedToday += pnl;
-      if (qty > absPos) nextAvg = price; // flipped: the remainder opens at the fill price
-      else if (next === 0) nextAvg = 0;
+    const p = this.fillScratch;
+    p.position = pos;
+    p.avgPrice = avg;
+    p.realized = 0;
+    applyFill(p, side, qty, price);
+    const next = p.position;
+    const nextAvg = p.avgPrice;
+    if (p.realized !== 0) {
+      st.realized[i] = st.realized[i]! + p.realized;
+      st.realizedToday += p.realized;
     }
     if (pos === 0 && next !== 0) st.openPositions++;
     else if (pos !== 0 && next === 0) st.openPositions--;

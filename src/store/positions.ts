@@ -11,15 +11,7 @@
  * express, and the engine must land on exactly the floats it had before a crash.
  */
 
-/** One symbol's position state as the fill fold keeps it. */
-export interface PositionState {
-  /** Signed: positive long, negative short. */
-  position: number;
-  /** Average entry price of the open position; 0 when flat. */
-  avgPrice: number;
-  /** Realised P&L accumulated by reducing, closing and flipping. */
-  realized: number;
-}
+import { applyFill, type PositionState } from "../risk/position.ts";
 
 /** A symbol's carried position: the fold of every pruned fill. */
 export interface PositionCarry extends PositionState {
@@ -31,28 +23,6 @@ export interface PositionCarry extends PositionState {
 /** A rebuilt position. */
 export interface Position extends PositionState {
   readonly symbol: string;
-}
-
-/**
- * Apply one fill to a position, in place. The arithmetic is Decider.fill's (engine/decide.ts),
- * operation for operation, so a rebuild reproduces the engine's floats exactly; change both together.
- */
-export function applyFill(p: PositionState, side: number, qty: number, price: number): void {
-  const pos = p.position;
-  const absPos = Math.abs(pos);
-  const avg = p.avgPrice;
-  const next = pos + side * qty;
-  let nextAvg = avg;
-  if (pos === 0 || pos > 0 === side > 0) {
-    nextAvg = (avg * absPos + price * qty) / Math.abs(next);
-  } else {
-    const closed = qty < absPos ? qty : absPos;
-    p.realized = p.realized + closed * (price - avg) * (pos > 0 ? 1 : -1);
-    if (qty > absPos) nextAvg = price; // flipped: the remainder opens at the fill price
-    else if (next === 0) nextAvg = 0;
-  }
-  p.position = next;
-  p.avgPrice = nextAvg;
 }
 
 /** The fill fields the fold reads. */

@@ -13,7 +13,8 @@
  * resumed is still known after its day is pruned.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { applyFill, type PositionCarry, type PositionState } from "./positions.ts";
+import { applyFill, type PositionState } from "../risk/position.ts";
+import type { PositionCarry } from "./positions.ts";
 
 interface FoldRow {
   seq: number;

@@ -3,8 +3,7 @@ import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { prepareText } from "../../src/config/prepare.ts";
-import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
-import { expectedRecord, snapshotCli, tempDir } from "./fixtures.ts";
+import { expectedRecord, freshWriter, snapshotCli, tempDir } from "./fixtures.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -19,16 +18,11 @@ const embedded = () => {
 
 /** A data dir holding a snapshot of the embedded config as version 3 (written twice: seq 4). */
 function dataDir(): string {
-  const t = tempDir();
-  const writer = new SnapshotFileWriter(join(t.dir, "snapshot.bin"));
-  cleanups.push(() => {
-    writer.close();
-    t.remove();
-  });
+  const { dir, writer } = freshWriter(cleanups);
   const p = embedded();
   writer.write(p.snapshot, 2);
   writer.write(p.snapshot, 3);
-  return t.dir;
+  return dir;
 }
 
 describe("keel snapshot", () => {

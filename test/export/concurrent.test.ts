@@ -1,7 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
-import { tempDir, VARIANTS, variants } from "./fixtures.ts";
+import { freshWriter, VARIANTS, variants } from "./fixtures.ts";
 
 const READER = join(import.meta.dir, "mmap-reader.ts");
 const MIN_READS = 5_000_000;
@@ -16,13 +15,7 @@ afterEach(() => {
 test(
   "a reader in another process, while this one flips versions continuously: every accepted read is consistent",
   async () => {
-    const t = tempDir();
-    const path = join(t.dir, "snapshot.bin");
-    const writer = new SnapshotFileWriter(path);
-    cleanups.push(() => {
-      writer.close();
-      t.remove();
-    });
+    const { path, writer } = freshWriter(cleanups);
     const snaps = variants().map((p) => p.snapshot);
     let version = 1;
     writer.write(snaps[version % VARIANTS]!, version);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { rng } from "../../bench/gen-config.ts";
 import { prepareValue, type Prepared } from "../../src/config/prepare.ts";
 import { effectiveOf } from "../../src/config/snapshot.ts";
+import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
 import { recordJson, type SymbolRecord } from "../../src/export/snapshot-reader.ts";
 
 /** Prepare a raw document or fail loudly with its issues. */
@@ -123,4 +124,16 @@ export async function snapshotCli(args: string[]): Promise<{ code: number; out: 
   const p = Bun.spawn([process.execPath, MAIN, "snapshot", ...args], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
+}
+
+/** A writer on a fresh temp snapshot.bin; `cleanups` gets its close and the dir's removal. */
+export function freshWriter(cleanups: (() => void)[]): { dir: string; path: string; writer: SnapshotFileWriter } {
+  const t = tempDir();
+  const path = join(t.dir, "snapshot.bin");
+  const writer = new SnapshotFileWriter(path);
+  cleanups.push(() => {
+    writer.close();
+    t.remove();
+  });
+  return { dir: t.dir, path, writer };
 }

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { generateDocument } from "../../bench/gen-config.ts";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
@@ -8,7 +7,7 @@ import { prepareText } from "../../src/config/prepare.ts";
 import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
 import { RECORD_F64_COUNT } from "../../src/export/snapshot-layout.ts";
 import { SnapshotFileError, SnapshotReader } from "../../src/export/snapshot-reader.ts";
-import { comparable, expectedRecord, prepared, randomDocument, tempDir } from "./fixtures.ts";
+import { comparable, expectedRecord, freshWriter, prepared, randomDocument } from "./fixtures.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -16,16 +15,7 @@ afterEach(() => {
 });
 
 /** A writer on a fresh temp path, closed and removed after the test. */
-function fresh(): { path: string; writer: SnapshotFileWriter } {
-  const t = tempDir();
-  const path = join(t.dir, "snapshot.bin");
-  const writer = new SnapshotFileWriter(path);
-  cleanups.push(() => {
-    writer.close();
-    t.remove();
-  });
-  return { path, writer };
-}
+const fresh = () => freshWriter(cleanups);
 
 const embedded = () => {
   const p = prepareText(EMBEDDED_DEFAULT.text, "toml");

@@ -6,7 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { Decider } from "../../src/engine/decide.ts";
 import { S_AVG, S_POS } from "../../src/risk/state.ts";
-import { applyFill, rebuildPositions, type PositionState } from "../../src/store/positions.ts";
+import { applyFill, type PositionState } from "../../src/risk/position.ts";
+import { rebuildPositions } from "../../src/store/positions.ts";
 import { snapshotOf } from "../engine/fixtures.ts";
 import { fillStream } from "./store.contract.ts";
 

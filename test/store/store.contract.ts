@@ -16,7 +16,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { JournalCommitError, UnknownVersionError } from "../../src/store/errors.ts";
-import { applyFill, rebuildPositions, type Position, type PositionState } from "../../src/store/positions.ts";
+import { applyFill, type PositionState } from "../../src/risk/position.ts";
+import { rebuildPositions, type Position } from "../../src/store/positions.ts";
 import type { Change, NewFill, NewOrder, NewStateChange, NewVersion, Store } from "../../src/store/store.ts";
 
 export interface StoreHarness {
