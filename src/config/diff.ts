@@ -59,3 +59,17 @@ function sameValue(a: unknown, b: unknown): boolean {
   // Arrays do not occur in the document today; compare them whole if they ever do.
   return Array.isArray(a) && Array.isArray(b) && JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * The change list of a config write: between the whole documents, or, for a write that changed
+ * one symbol's entry only (PATCH, DELETE), between that entry's two sides.
+ */
+export function changesOf(from: unknown, to: unknown, symbol?: string): Change[] {
+  if (symbol === undefined) return diff(from, to);
+  return diffAt(["symbols", symbol], entryOf(from, symbol), entryOf(to, symbol));
+}
+
+function entryOf(doc: unknown, symbol: string): unknown {
+  const symbols = (doc as { symbols?: Record<string, unknown> } | null)?.symbols;
+  return symbols !== undefined && Object.hasOwn(symbols, symbol) ? symbols[symbol] : undefined;
+}

@@ -23,9 +23,3 @@ export function mergeEntry(base: Record<string, unknown>, patch: Record<string, 
 function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-
-/** A symbol's entry in a document, or undefined. */
-export function entryOf(doc: unknown, symbol: string): unknown {
-  const symbols = (doc as { symbols?: Record<string, unknown> } | null)?.symbols;
-  return symbols !== undefined && Object.hasOwn(symbols, symbol) ? symbols[symbol] : undefined;
-}

@@ -5,9 +5,8 @@
  * Protocol: see offload.ts, the only sender.
  */
 /// <reference lib="webworker" />
-import { diff, diffAt } from "./diff.ts";
+import { changesOf } from "./diff.ts";
 import { parseText } from "./load.ts";
-import { entryOf } from "./merge.ts";
 import { preparePatch } from "./patch.ts";
 import { prepareValue } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
@@ -20,15 +19,10 @@ declare const self: Worker;
 let active: ConfigDocument | null = null;
 let shard: Shard | undefined;
 
-/** Prepare `raw`; `symbol` names the one entry a patch changed, so only it is diffed. */
-function answer(id: number, raw: unknown, symbol?: string): WorkerReply {
-  return answerPrepared(id, prepareValue(raw, shard), symbol);
-}
-
+/** A preparation as the reply; `symbol` names the one entry a patch changed, so only it is diffed. */
 function answerPrepared(id: number, p: ReturnType<typeof prepareValue>, symbol?: string): WorkerReply {
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
-  const changes =
-    active === null ? [] : symbol === undefined ? diff(active, p.document) : diffAt(["symbols", symbol], entryOf(active, symbol), entryOf(p.document, symbol));
+  const changes = active === null ? [] : changesOf(active, p.document, symbol);
   const maxWrites = p.document.admin.max_config_writes_per_minute;
   return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot), maxWrites };
 }
@@ -46,7 +40,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
         return;
       case "prepare": {
         const parsed = parseText(m.text, m.format);
-        reply = parsed.ok ? answer(m.id, parsed.value) : { id: m.id, ok: false, issues: [parsed.issue], warnings: [], malformed: true };
+        reply = parsed.ok ? answerPrepared(m.id, prepareValue(parsed.value, shard)) : { id: m.id, ok: false, issues: [parsed.issue], warnings: [], malformed: true };
         break;
       }
       case "patch":

@@ -8,10 +8,9 @@
  * Results are data: `{ ok: true, ... }` or a refusal with an HTTP-like status and a code, so the
  * API maps them without exceptions.
  */
-import { diff, diffAt, type Change } from "../config/diff.ts";
+import { changesOf, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
 import { parseText, type Format } from "../config/load.ts";
-import { entryOf } from "../config/merge.ts";
 import { preparePatch } from "../config/patch.ts";
 import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
@@ -192,7 +191,7 @@ export class Control {
     if (this.offloaded(text.length >= this.offloadChars)) return this.worker!.prepare(text, format);
     const parsed = parseText(text, format);
     if (!parsed.ok) return Promise.resolve({ ok: false, issues: [parsed.issue], warnings: [], malformed: true });
-    return this.inline(parsed.value);
+    return this.settleInline(prepareValue(parsed.value, this.shard));
   }
 
   private offloaded(large: boolean): boolean {
@@ -200,18 +199,13 @@ export class Control {
     return large && this.worker !== null && this.worker.alive;
   }
 
-  /** Prepare on this thread; `symbol` names the one entry a patch changed, so only it is diffed. */
-  private inline(raw: unknown, symbol?: string): Promise<Outcome> {
-    return this.settleInline(prepareValue(raw, this.shard), symbol);
-  }
-
-  /** An inline preparation as an Outcome, with its change list. */
+  /**
+   * A preparation made on this thread, as an Outcome with its change list; `symbol` names the one
+   * entry a patch changed, so only it is diffed.
+   */
   private settleInline(p: ReturnType<typeof prepareValue>, symbol?: string): Promise<Outcome> {
     if (!p.ok) return Promise.resolve({ ok: false, issues: p.issues, warnings: p.warnings, malformed: false });
-    const changes =
-      symbol === undefined
-        ? diff(this.active.document, p.document)
-        : diffAt(["symbols", symbol], entryOf(this.active.document, symbol), entryOf(p.document, symbol));
+    const changes = changesOf(this.active.document, p.document, symbol);
     return Promise.resolve({ ok: true, prepared: p, changes, maxWrites: p.document.admin.max_config_writes_per_minute });
   }
 
