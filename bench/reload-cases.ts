@@ -286,9 +286,13 @@ export function probe(s: Server): Probe {
       cur.breaker = t1 - t0;
     }
   });
-  wrap(s.control, "inline", "inline", (t0, t1) => cur !== null && (cur.inline += t1 - t0));
+  wrap(s.control, "settleInline", "settleInline", (t0, t1) => cur !== null && (cur.inline += t1 - t0));
+  wrap(s.control, "planPatch", "planPatch", (t0, t1) => {
+    if (cur === null) return;
+    cur.inline += t1 - t0;
+    cur.prepare += t1 - t0;
+  });
   wrap(s.worker, "prepare", "worker.prepare", (t0, t1) => cur !== null && (cur.worker += t1 - t0));
-  wrap(s.worker, "patch", "worker.patch", (t0, t1) => cur !== null && (cur.worker += t1 - t0));
   wrap(s.control, "restartOnly", "restartOnly", (t0, t1) => {
     if (cur === null) return;
     cur.prepare = t0 - tBreakerEnd;
@@ -303,6 +307,7 @@ export function probe(s: Server): Probe {
     wrap(versions, "activeVersion", "log.activeVersion", (t0, t1) => cur !== null && (cur.sqliteReads += t1 - t0));
   }
   wrap(s.engine, "load", "engine.load", (t0, t1) => cur !== null && (cur.load += t1 - t0));
+  wrap(s.engine, "patch", "engine.patch", (t0, t1) => cur !== null && (cur.load += t1 - t0));
   wrap(s.worker, "setActive", "worker.setActive", (t0, t1) => cur !== null && (cur.setActive += t1 - t0));
   wrap(s.bus, "publish", "bus.publish", (t0, t1) => cur !== null && (cur.publish += t1 - t0));
 

@@ -15,15 +15,13 @@ import { fromParts, type SnapshotParts } from "./transfer.ts";
 
 /** Bodies at least this long (UTF-16 units) are prepared in the Worker; see the file comment. */
 export const OFFLOAD_CHARS = 256 * 1024;
-/** Patches to documents with at least this many symbols are prepared in the Worker. */
-export const OFFLOAD_SYMBOLS = 2000;
 
 export type WorkerRequest =
   | { readonly id: number; readonly kind: "active"; readonly canonical: string }
   | { readonly id: number; readonly kind: "shard"; readonly shard: Shard }
   | { readonly id: number; readonly kind: "prepare"; readonly text: string; readonly format: Format }
-  | { readonly id: number; readonly kind: "patch"; readonly symbol: string; readonly partial: Record<string, unknown> }
-  | { readonly id: number; readonly kind: "delete"; readonly symbol: string };
+  /** A one-symbol patch was activated on the engine's thread: keep the worker's copy in step. */
+  | { readonly id: number; readonly kind: "patched"; readonly symbol: string; readonly entry: unknown };
 
 export type WorkerReply =
   | {
@@ -101,12 +99,9 @@ export class ConfigWorker {
     return this.ask({ id: this.next++, kind: "prepare", text, format });
   }
 
-  patch(symbol: string, partial: Record<string, unknown>): Promise<Outcome> {
-    return this.ask({ id: this.next++, kind: "patch", symbol, partial });
-  }
-
-  remove(symbol: string): Promise<Outcome> {
-    return this.ask({ id: this.next++, kind: "delete", symbol });
+  /** A one-symbol patch was activated (the worker keeps its copy of the active document in step). */
+  patched(symbol: string, entry: unknown): void {
+    this.worker.postMessage({ id: 0, kind: "patched", symbol, entry } satisfies WorkerRequest);
   }
 
   terminate(): void {

@@ -1,13 +1,13 @@
 /**
  * The config Worker: parses, validates, hashes, compiles and diffs large documents on its own
  * thread, so the engine's thread keeps deciding signals meanwhile. It keeps its own parsed copy
- * of the active document (sent after every activation) to diff against and to apply patches to.
+ * of the active document (sent after every full activation, and kept in step with one-symbol
+ * patches, which the engine's thread prepares itself: config/patchable.ts) to diff against.
  * Protocol: see offload.ts, the only sender.
  */
 /// <reference lib="webworker" />
 import { changesOf } from "./diff.ts";
 import { parseText } from "./load.ts";
-import { preparePatch } from "./patch.ts";
 import { prepareValue } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
 import type { Shard } from "./shard.ts";
@@ -19,10 +19,10 @@ declare const self: Worker;
 let active: ConfigDocument | null = null;
 let shard: Shard | undefined;
 
-/** A preparation as the reply; `symbol` names the one entry a patch changed, so only it is diffed. */
-function answerPrepared(id: number, p: ReturnType<typeof prepareValue>, symbol?: string): WorkerReply {
+/** A preparation as the reply, with its change list against the active document. */
+function answerPrepared(id: number, p: ReturnType<typeof prepareValue>): WorkerReply {
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
-  const changes = active === null ? [] : changesOf(active, p.document, symbol);
+  const changes = active === null ? [] : changesOf(active, p.document);
   const maxWrites = p.document.admin.max_config_writes_per_minute;
   return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot), maxWrites };
 }
@@ -43,12 +43,12 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
         reply = parsed.ok ? answerPrepared(m.id, prepareValue(parsed.value, shard)) : { id: m.id, ok: false, issues: [parsed.issue], warnings: [], malformed: true };
         break;
       }
-      case "patch":
-        reply = answerPrepared(m.id, preparePatch(active!, m.symbol, m.partial, shard), m.symbol);
-        break;
-      case "delete":
-        reply = answerPrepared(m.id, preparePatch(active!, m.symbol, null, shard), m.symbol);
-        break;
+      case "patched":
+        if (active !== null) {
+          if (m.entry === null) delete active.symbols[m.symbol];
+          else active.symbols[m.symbol] = m.entry as ConfigDocument["symbols"][string];
+        }
+        return;
     }
   } catch (err) {
     reply = { id: m.id, ok: false, issues: [{ path: "", code: "invalid", message: `internal error: ${err instanceof Error ? err.message : String(err)}` }], warnings: [] };

@@ -6,6 +6,7 @@
 import { canonicalize } from "./canonical.ts";
 import { compile } from "./compile.ts";
 import type { ConfigIssue, ConfigWarning } from "./errors.ts";
+import type { HashTrie } from "./hash-trie.ts";
 import { parseText, type Format } from "./load.ts";
 import type { ConfigDocument } from "./schema.ts";
 import type { Shard } from "./shard.ts";
@@ -20,6 +21,8 @@ export interface Prepared {
   readonly hash: string;
   readonly warnings: ConfigWarning[];
   readonly snapshot: Snapshot;
+  /** The symbol table's hash trie, when prepared on this thread (a patch starts from it). */
+  readonly trie?: HashTrie;
 }
 
 export type PrepareResult = Prepared | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[] };
@@ -28,8 +31,8 @@ export type PrepareResult = Prepared | { readonly ok: false; readonly issues: Co
 export function prepareValue(raw: unknown, shard?: Shard): PrepareResult {
   const v = validate(raw);
   if (!v.ok) return v;
-  const { canonical, hash } = canonicalize(v.document);
-  return { ok: true, document: v.document, canonical, hash, warnings: v.warnings, snapshot: compile(v.document, hash, v.resolution, shard) };
+  const { canonical, hash, trie } = canonicalize(v.document);
+  return { ok: true, document: v.document, canonical, hash, trie, warnings: v.warnings, snapshot: compile(v.document, hash, v.resolution, shard) };
 }
 
 /** Parse, validate and compile TOML or JSON text. */

@@ -78,36 +78,82 @@ export interface RuleReport {
   readonly warnings: ConfigWarning[];
 }
 
+/** One bit per rule an effective config breaks. */
+export function ruleMask(e: Effective): number {
+  let m = 0;
+  for (let r = 0; r < PROFILE_RULES.length; r++) if (PROFILE_RULES[r]!.broken(e)) m |= 1 << r;
+  return m;
+}
+
+/** Report the rules in `fresh` (a mask) as broken by `e`, at the layer `prefix` names. */
+function reportRules(e: Effective, fresh: number, prefix: (s: Section) => readonly string[], out: RuleReport): void {
+  if (fresh === 0) return;
+  for (let r = 0; r < PROFILE_RULES.length; r++) {
+    if ((fresh & (1 << r)) === 0) continue;
+    const rule = PROFILE_RULES[r]!;
+    const item = { path: formatPath([...prefix(rule.section), rule.field]), message: rule.message(e) };
+    if (rule.severity === "error") out.issues.push({ ...item, code: rule.code as IssueCode });
+    else out.warnings.push({ ...item, code: rule.code as WarningCode });
+  }
+}
+
+/**
+ * What one symbol's entry answers for: a sector or strategy it names that does not exist, and the
+ * rules its own override breaks that its parent (strategy or defaults) did not already break.
+ * `profile` is its effective config and `mask`/`parentMask` the rule masks of it and its parent.
+ */
+export function checkSymbol(
+  doc: ConfigDocument, name: string, entry: SymbolEntry, profile: Effective, mask: number, parentMask: number, ownProfile: boolean,
+  out: RuleReport,
+): void {
+  // Object.hasOwn, not `in`: `in` walks the prototype chain, so "toString" would count as defined.
+  if (!Object.hasOwn(doc.risk.sectors, entry.sector)) {
+    out.issues.push({
+      path: formatPath(["symbols", name, "sector"]),
+      code: "unknown_sector",
+      message: `sector ${JSON.stringify(entry.sector)} is not defined in risk.sectors`,
+    });
+  }
+  if (entry.strategy !== undefined && !Object.hasOwn(doc.strategies, entry.strategy)) {
+    out.issues.push({
+      path: formatPath(["symbols", name, "strategy"]),
+      code: "unknown_strategy",
+      message: `strategy ${JSON.stringify(entry.strategy)} is not defined in strategies`,
+    });
+  }
+  if (ownProfile) reportRules(profile, mask & ~(parentMask & ~setsFieldsOf(entry)), (sec) => ["symbols", name, sec], out);
+}
+
+/** The warnings that depend on the whole symbol table: sectors no symbol uses, the capacity hint. */
+export function tableWarnings(doc: ConfigDocument, symbolCount: number, sectorUsed: (sector: string) => boolean): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  for (const sector of Object.keys(doc.risk.sectors)) {
+    if (!sectorUsed(sector)) {
+      warnings.push({ path: formatPath(["risk", "sectors", sector]), code: "unused_sector", message: "no symbol uses this sector" });
+    }
+  }
+  if (symbolCount > doc.trading.max_symbols) {
+    warnings.push({
+      path: "trading.max_symbols",
+      code: "symbols_over_capacity_hint",
+      message: `${symbolCount} symbols configured, above the capacity hint of ${doc.trading.max_symbols}; tables are sized to the symbols present`,
+    });
+  }
+  return warnings;
+}
+
 /** Check every cross-field rule on a parsed document and its resolution. */
 export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
-  const issues: ConfigIssue[] = [];
-  const warnings: ConfigWarning[] = [];
-
+  const out: RuleReport = { issues: [], warnings: [] };
   // One bit per rule, per distinct profile.
-  const masks = new Uint32Array(res.profiles.length);
-  for (let p = 0; p < res.profiles.length; p++) {
-    let m = 0;
-    for (let r = 0; r < PROFILE_RULES.length; r++) if (PROFILE_RULES[r]!.broken(res.profiles[p]!)) m |= 1 << r;
-    masks[p] = m;
-  }
+  const masks = res.profiles.map(ruleMask);
 
-  const report = (profile: number, parentMask: number, prefix: (s: Section) => readonly string[]) => {
-    const fresh = masks[profile]! & ~parentMask;
-    if (fresh === 0) return;
-    for (let r = 0; r < PROFILE_RULES.length; r++) {
-      if ((fresh & (1 << r)) === 0) continue;
-      const rule = PROFILE_RULES[r]!;
-      const item = { path: formatPath([...prefix(rule.section), rule.field]), message: rule.message(res.profiles[profile]!) };
-      if (rule.severity === "error") issues.push({ ...item, code: rule.code as IssueCode });
-      else warnings.push({ ...item, code: rule.code as WarningCode });
-    }
-  };
-
-  report(res.defaultsProfile, 0, (s) => DEFAULTS_PATH[s]);
+  reportRules(res.profiles[res.defaultsProfile]!, masks[res.defaultsProfile]!, (s) => DEFAULTS_PATH[s], out);
   const defaultsMask = masks[res.defaultsProfile]!;
   for (let s = 0; s < res.strategyNames.length; s++) {
     const name = res.strategyNames[s]!;
-    report(res.strategyProfile[s]!, defaultsMask & ~setsFieldsOf(doc.strategies[name]!), (sec) => ["strategies", name, sec]);
+    const p = res.strategyProfile[s]!;
+    reportRules(res.profiles[p]!, masks[p]! & ~(defaultsMask & ~setsFieldsOf(doc.strategies[name]!)), (sec) => ["strategies", name, sec], out);
   }
 
   const usedSectors = new Set<string>();
@@ -115,39 +161,12 @@ export function checkRules(doc: ConfigDocument, res: Resolution): RuleReport {
     const name = res.symbolNames[i]!;
     const entry = doc.symbols[name]!;
     usedSectors.add(entry.sector);
-    // Object.hasOwn, not `in`: `in` walks the prototype chain, so "toString" would count as defined.
-    if (!Object.hasOwn(doc.risk.sectors, entry.sector)) {
-      issues.push({
-        path: formatPath(["symbols", name, "sector"]),
-        code: "unknown_sector",
-        message: `sector ${JSON.stringify(entry.sector)} is not defined in risk.sectors`,
-      });
-    }
-    if (entry.strategy !== undefined && !Object.hasOwn(doc.strategies, entry.strategy)) {
-      issues.push({
-        path: formatPath(["symbols", name, "strategy"]),
-        code: "unknown_strategy",
-        message: `strategy ${JSON.stringify(entry.strategy)} is not defined in strategies`,
-      });
-    }
     const profile = res.symbolProfile[i]!;
     const parent = res.symbolParent[i]!;
-    if (profile !== parent) report(profile, masks[parent]! & ~setsFieldsOf(entry), (sec) => ["symbols", name, sec]);
+    checkSymbol(doc, name, entry, res.profiles[profile]!, masks[profile]!, masks[parent]!, profile !== parent, out);
   }
-
-  for (const sector of Object.keys(doc.risk.sectors)) {
-    if (!usedSectors.has(sector)) {
-      warnings.push({ path: formatPath(["risk", "sectors", sector]), code: "unused_sector", message: "no symbol uses this sector" });
-    }
-  }
-  if (res.symbolNames.length > doc.trading.max_symbols) {
-    warnings.push({
-      path: "trading.max_symbols",
-      code: "symbols_over_capacity_hint",
-      message: `${res.symbolNames.length} symbols configured, above the capacity hint of ${doc.trading.max_symbols}; tables are sized to the symbols present`,
-    });
-  }
-  return { issues, warnings };
+  out.warnings.push(...tableWarnings(doc, res.symbolNames.length, (s) => usedSectors.has(s)));
+  return out;
 }
 
 /** One bit per rule that reads a field this layer sets itself. */

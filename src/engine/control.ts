@@ -11,8 +11,8 @@
 import { changesOf, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
 import { parseText, type Format } from "../config/load.ts";
-import { preparePatch } from "../config/patch.ts";
-import { OFFLOAD_CHARS, OFFLOAD_SYMBOLS, type ConfigWorker, type Outcome } from "../config/offload.ts";
+import { OFFLOAD_CHARS, type ConfigWorker, type Outcome } from "../config/offload.ts";
+import { Patchable, type PatchPlan } from "../config/patchable.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
 import type { Shard } from "../config/shard.ts";
 import { MODE_LIVE } from "../config/snapshot.ts";
@@ -21,6 +21,9 @@ import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.
 import { SYM_WIDTH, S_POS } from "../risk/state.ts";
 import type { AuditAction, Store } from "../store/store.ts";
 import type { Engine } from "./engine.ts";
+
+/** A one-symbol change, checked and ready to activate. */
+type Planned = { readonly ok: true; readonly plan: PatchPlan };
 
 export type Refusal = {
   readonly ok: false;
@@ -63,9 +66,8 @@ export interface ControlOptions {
   readonly worker?: ConfigWorker;
   /** This host's shard: compile only its symbols. */
   readonly shard?: Shard;
-  /** Offload thresholds, for tests (0 sends everything to the worker). */
+  /** Offload threshold, for tests (0 sends every document to the worker). */
   readonly offloadChars?: number;
-  readonly offloadSymbols?: number;
 }
 
 export class Control {
@@ -85,7 +87,8 @@ export class Control {
   /** The active document's admin.max_config_writes_per_minute. */
   private maxWrites: number;
   private readonly offloadChars: number;
-  private readonly offloadSymbols: number;
+  /** The active version, patchable one symbol at a time; built at the first patch after a full write. */
+  private patchable: Patchable | null = null;
   /** Writes run one at a time, in arrival order: each sees the version the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
   reloads = 0;
@@ -104,7 +107,6 @@ export class Control {
     this.shard = o.shard;
     this.maxWrites = o.active.document.admin.max_config_writes_per_minute;
     this.offloadChars = o.offloadChars ?? OFFLOAD_CHARS;
-    this.offloadSymbols = o.offloadSymbols ?? OFFLOAD_SYMBOLS;
     this.worker?.setActive(this.active.canonical);
     this.engine.onStateChange = (c) => {
       const author = this.stateAuthor ?? "engine";
@@ -140,30 +142,40 @@ export class Control {
     return this.write(meta, "activate", () => this.prepareText(text, format));
   }
 
-  /** Merge a partial symbol entry into the active document (a new symbol must be complete). */
+  /**
+   * Merge a partial symbol entry into the active document (a new symbol must be complete).
+   * Prepared on this thread whatever the document's size: only the one entry is validated,
+   * hashed and compiled (config/patchable.ts).
+   */
   patchSymbol(symbol: string, partial: unknown, meta: WriteMeta): Promise<WriteResult> {
     if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
       return Promise.resolve(refuse(400, "invalid_body", "the body must be a JSON object: the symbol's fields to change"));
     }
     const fields = partial as Record<string, unknown>;
-    return this.write(meta, "patch", () =>
-      this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
-        ? this.worker!.patch(symbol, fields)
-        : this.settleInline(preparePatch(this.active.document, symbol, fields, this.shard), symbol),
-    );
+    return this.write(meta, "patch", () => this.planPatch(symbol, fields));
   }
 
   /** Remove a symbol; refused while it has an open position. */
   deleteSymbol(symbol: string, meta: WriteMeta): Promise<WriteResult> {
-    const i = this.engine.snapshot.index.get(symbol);
-    if (i === undefined) return Promise.resolve(refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`));
-    const pos = this.engine.decider.state.sym[i * SYM_WIDTH + S_POS]!;
-    if (pos !== 0) return Promise.resolve(refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`));
-    return this.write(meta, "delete", () =>
-      this.offloaded(this.engine.snapshot.symbolCount >= this.offloadSymbols)
-        ? this.worker!.remove(symbol)
-        : this.settleInline(preparePatch(this.active.document, symbol, null, this.shard), symbol),
-    );
+    return this.write(meta, "delete", () => {
+      if (!this.patchableNow().has(symbol)) return refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`);
+      // A shard has no state for a symbol it does not compile.
+      const i = this.engine.snapshot.index.get(symbol);
+      const pos = i === undefined ? 0 : this.engine.decider.state.sym[i * SYM_WIDTH + S_POS]!;
+      if (pos !== 0) return refuse(409, "open_position", `symbol ${symbol} has an open position of ${pos}; close it before removing the symbol`);
+      return this.planPatch(symbol, null);
+    });
+  }
+
+  private planPatch(symbol: string, fields: Record<string, unknown> | null): Promise<Outcome | Planned> {
+    const r = this.patchableNow().plan(symbol, fields);
+    if (!r.ok) return Promise.resolve({ ok: false, issues: r.issues, warnings: r.warnings, malformed: false });
+    return Promise.resolve({ ok: true, plan: r.plan });
+  }
+
+  private patchableNow(): Patchable {
+    this.patchable ??= new Patchable(this.active, this.shard);
+    return this.patchable;
   }
 
   /** A new version whose document equals version `v`'s. */
@@ -209,7 +221,7 @@ export class Control {
     return Promise.resolve({ ok: true, prepared: p, changes, maxWrites: p.document.admin.max_config_writes_per_minute });
   }
 
-  private write(meta: WriteMeta, action: AuditAction, prepare: () => Promise<Outcome>): Promise<WriteResult> {
+  private write(meta: WriteMeta, action: AuditAction, prepare: () => Promise<Outcome | Planned> | Refusal): Promise<WriteResult> {
     const run = async (): Promise<WriteResult> => {
       const t0 = performance.now();
       const limited = this.breaker();
@@ -219,9 +231,11 @@ export class Control {
       }
       const out = await prepare();
       if (!out.ok) {
+        if ("status" in out) return out;
         if (out.malformed) return refuse(400, "malformed_body", out.issues[0]?.message ?? "malformed body", out.issues);
         return { ok: false, status: 422, error: "invalid_config", message: `${out.issues.length} issue(s)`, issues: out.issues };
       }
+      if ("plan" in out) return this.activatePatch(out.plan, meta, action, t0);
       const p = out.prepared;
       const refused = this.restartOnly(p);
       if (refused !== null) return refused;
@@ -237,18 +251,40 @@ export class Control {
       // One reference swap between two decisions: no decision sees half of a version.
       this.engine.load(p.snapshot, version);
       this.active = p;
-      this.version = version;
+      this.patchable = null;
       this.maxWrites = out.maxWrites;
       this.worker?.setActive(p.canonical);
-      this.reloads++;
-      this.lastReloadMs = performance.now() - t0;
-      this.log(`config v${previous} -> v${version} (${action} by ${meta.author}, ${changes.length} change(s), ${this.lastReloadMs.toFixed(1)} ms)`);
-      this.bus.publish({ type: "config_changed", version, previous, hash: p.hash, author: meta.author, action, changes, ts: this.now() });
-      return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
+      return this.activated(previous, version, p, changes, meta, action, t0);
     };
     const result = this.queue.then(run, run);
     this.queue = result;
     return result;
+  }
+
+  /** A one-symbol change: stored as a change to its parent, written into the Snapshot in place. */
+  private activatePatch(plan: PatchPlan, meta: WriteMeta, action: AuditAction, t0: number): WriteResult {
+    if (plan.hash === this.active.hash) {
+      return { ok: true, version: this.version, hash: plan.hash, warnings: plan.warnings, changes: [], unchanged: true };
+    }
+    const previous = this.version;
+    const { version } = this.store.createAndActivate(
+      { hash: plan.hash, canonical: "", delta: { symbol: plan.symbol, entry: plan.entry }, parent: previous, author: meta.author, message: meta.message ?? "" },
+      { author: meta.author, action, changes: plan.changes },
+    );
+    const { prepared } = this.engine.patch(version, () => plan.commit());
+    this.active = prepared;
+    this.worker?.patched(plan.symbol, plan.entry);
+    return this.activated(previous, version, prepared, plan.changes, meta, action, t0);
+  }
+
+  /** After any activation: bookkeeping, the log line, the event. */
+  private activated(previous: number, version: number, p: Prepared, changes: readonly Change[], meta: WriteMeta, action: AuditAction, t0: number): WriteResult {
+    this.version = version;
+    this.reloads++;
+    this.lastReloadMs = performance.now() - t0;
+    this.log(`config v${previous} -> v${version} (${action} by ${meta.author}, ${changes.length} change(s), ${this.lastReloadMs.toFixed(1)} ms)`);
+    this.bus.publish({ type: "config_changed", version, previous, hash: p.hash, author: meta.author, action, changes, ts: this.now() });
+    return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
   }
 
   private restartOnly(p: Prepared): Refusal | null {

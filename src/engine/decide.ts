@@ -16,6 +16,7 @@ import {
   I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED,
   ORDER_LIMIT, type Snapshot,
 } from "../config/snapshot.ts";
+import type { SymbolChange } from "../config/snapshot-writer.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
 import { roundToTick } from "../risk/checks.ts";
@@ -54,6 +55,19 @@ export class Decider {
   /** Swap in a new version: one reference assignment for the config, a remap for the state. */
   load(snap: Snapshot, version: number): void {
     this.state = this.state.remap(this.snap, snap);
+    this.snap = snap;
+    this.version = version;
+  }
+
+  /** Swap in a one-symbol patch of the current version: only that symbol's state is touched. */
+  patch(snap: Snapshot, version: number, change: SymbolChange): void {
+    const st = this.state;
+    if (change.kind === "add") st.addSymbol(change.index);
+    else if (change.kind === "delete") st.removeSymbol(change.index, change.from);
+    else if (change.kind === "update") {
+      const sector = snap.instI32[snap.row[change.index]! * INST_I32_WIDTH + J_SECTOR]!;
+      if (sector !== change.oldSector) st.moveSector(change.index, change.oldSector, sector);
+    }
     this.snap = snap;
     this.version = version;
   }

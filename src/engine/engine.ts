@@ -5,6 +5,7 @@
  * process(), so a signal is decided and recorded the same way wherever it comes from.
  */
 import type { Snapshot } from "../config/snapshot.ts";
+import type { SymbolChange } from "../config/snapshot-writer.ts";
 import { tradingDay } from "../risk/reset.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
 import type { TradingStateChange } from "../risk/trading-state.ts";
@@ -82,6 +83,19 @@ export class Engine {
     // The remap may move the daily-loss baseline; journal it again.
     this.journaledDay = Number.NaN;
     this.record();
+  }
+
+  /**
+   * Apply a one-symbol patch between two decisions. `commit` writes the symbol into the Snapshot
+   * (config/patchable.ts); marks are journaled by name first, while every index still names the
+   * symbol it named before (a delete moves the last symbol into the freed index).
+   */
+  patch<T extends { readonly prepared: { readonly snapshot: Snapshot }; readonly change: SymbolChange }>(version: number, commit: () => T): T {
+    this.flushMarks();
+    const out = commit();
+    this.decider.patch(out.prepared.snapshot, version, out.change);
+    if (out.prepared.snapshot.symbolCount > this.dirty.length) this.sizeDirty(Math.ceil(out.prepared.snapshot.symbolCount * 1.5));
+    return out;
   }
 
   /** Decide one signal, send an accepted order to the venue, and return the reply. */

@@ -31,12 +31,12 @@ export const S_TOKEN_TS = 7;
 export const SYM_WIDTH = 8;
 
 export class RiskState {
-  /** Per-symbol rows, SYM_WIDTH slots each. */
-  readonly sym: Float64Array;
+  /** Per-symbol rows, SYM_WIDTH slots each (room for at least symbolCount). */
+  sym: Float64Array;
   /** Gross exposure per sector id. */
   readonly sectorExpo: Float64Array;
   /** Realised P&L per symbol since start: for reports, so kept out of the hot rows. */
-  readonly realized: Float64Array;
+  realized: Float64Array;
 
   dailyTrades = 0;
   openPositions = 0;
@@ -54,16 +54,51 @@ export class RiskState {
   readonly changes: TradingStateChange[] = [];
 
   constructor(
-    readonly symbolCount: number,
+    public symbolCount: number,
     sectorCount: number,
   ) {
     this.sym = new Float64Array(symbolCount * SYM_WIDTH);
-    for (let o = 0; o < this.sym.length; o += SYM_WIDTH) {
-      this.sym[o + S_DUP_TS] = Number.NEGATIVE_INFINITY;
-      this.sym[o + S_TOKENS] = Number.NaN;
-    }
+    clearRows(this.sym, 0, symbolCount);
     this.sectorExpo = new Float64Array(sectorCount);
     this.realized = new Float64Array(symbolCount);
+  }
+
+  /** A symbol added by a patch, at index `i` (the next one): rows grow by half, amortised. */
+  addSymbol(i: number): void {
+    if ((i + 1) * SYM_WIDTH > this.sym.length) {
+      const rows = Math.max(i + 1, Math.ceil((this.sym.length / SYM_WIDTH) * 1.5));
+      const sym = new Float64Array(rows * SYM_WIDTH);
+      sym.set(this.sym);
+      clearRows(sym, this.sym.length / SYM_WIDTH, rows);
+      const realized = new Float64Array(rows);
+      realized.set(this.realized);
+      this.sym = sym;
+      this.realized = realized;
+    }
+    this.symbolCount = i + 1;
+  }
+
+  /**
+   * A symbol removed by a patch (it had no position): the last symbol's state moves from `from`
+   * into its index `to`, as the Snapshot's did (config/snapshot-writer.ts). Totals do not change.
+   */
+  removeSymbol(to: number, from: number): void {
+    if (from !== to) {
+      this.sym.copyWithin(to * SYM_WIDTH, from * SYM_WIDTH, (from + 1) * SYM_WIDTH);
+      this.realized[to] = this.realized[from]!;
+    }
+    clearRows(this.sym, from, from + 1);
+    this.realized[from] = 0;
+    this.symbolCount = from;
+  }
+
+  /** A patch moved symbol `i` to another sector: its exposure moves with it. */
+  moveSector(i: number, from: number, to: number): void {
+    const o = i * SYM_WIDTH;
+    const expo = Math.abs(this.sym[o + S_POS]!) * this.sym[o + S_MARK]!;
+    if (expo === 0) return;
+    this.sectorExpo[from] = this.sectorExpo[from]! - expo;
+    this.sectorExpo[to] = this.sectorExpo[to]! + expo;
   }
 
   /** One slot of one symbol's row (edge use: reports, tests). */
@@ -105,8 +140,8 @@ export class RiskState {
     if (sameSymbols(from, to)) {
       // The common reload (limits or one symbol's fields changed): rows keep their indices, so
       // the state is copied whole instead of looked up symbol by symbol.
-      next.sym.set(this.sym);
-      next.realized.set(this.realized);
+      next.sym.set(this.sym.subarray(0, next.sym.length));
+      next.realized.set(this.realized.subarray(0, next.realized.length));
     } else {
       for (let i = 0; i < from.symbolCount; i++) {
         const j = to.index.get(from.symbols[i]!);
@@ -151,6 +186,15 @@ export class RiskState {
       const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
       this.sectorExpo[sector] = this.sectorExpo[sector]! + expo;
     }
+  }
+}
+
+/** Rows [from, to) as a symbol's state starts: no position, no order seen, a full token bucket. */
+function clearRows(sym: Float64Array, from: number, to: number): void {
+  sym.fill(0, from * SYM_WIDTH, to * SYM_WIDTH);
+  for (let o = from * SYM_WIDTH; o < to * SYM_WIDTH; o += SYM_WIDTH) {
+    sym[o + S_DUP_TS] = Number.NEGATIVE_INFINITY;
+    sym[o + S_TOKENS] = Number.NaN;
   }
 }
 

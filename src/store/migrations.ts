@@ -9,6 +9,8 @@
  * this code does not know is refused and left untouched.
  */
 import type { Database } from "bun:sqlite";
+import { canonicalize } from "../config/canonical.ts";
+import type { ConfigDocument } from "../config/schema.ts";
 import { NotAKeelDatabaseError, SchemaTooNewError, StoreError } from "./errors.ts";
 
 export interface Migration {
@@ -16,6 +18,8 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** A data step after the SQL, in the same transaction. */
+  readonly run?: (db: Database) => void;
 }
 
 /** The bookkeeping table itself; not a migration, because it must exist to record the first. */
@@ -125,7 +129,38 @@ CREATE TABLE day_starts (
   unrealized REAL NOT NULL
 );`,
   },
+  {
+    version: 4,
+    name: "one-symbol versions stored as a change to their parent; hashes over the symbol trie",
+    // A PATCH of one symbol in a 100,000-symbol document stored the whole 11 MB document again.
+    // Such a version now stores `delta` ({"symbol", "entry"}, entry null for a delete) and an
+    // empty `canonical`; reads rebuild the document from the nearest full ancestor
+    // (store/versions.ts). The version hash changed definition (config/canonical.ts: the symbol
+    // table enters it through a Merkle trie), so stored hashes are recomputed to stay the
+    // identity of their documents.
+    sql: `ALTER TABLE config_versions ADD COLUMN delta TEXT;`,
+    run: rehashVersions,
+  },
 ];
+
+/** Migration 4's data step: every stored document's hash under the current definition. */
+function rehashVersions(db: Database): void {
+  const rows = db.query<{ version: number; canonical: string }, []>("SELECT version, canonical FROM config_versions").all();
+  const update = db.prepare("UPDATE config_versions SET hash = ? WHERE version = ?");
+  for (const r of rows) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(r.canonical);
+    } catch {
+      continue;
+    }
+    // Only keel writes this table, always a whole document; leave anything else as it was.
+    const symbols = (doc as { symbols?: unknown } | null)?.symbols;
+    if (symbols === null || typeof symbols !== "object" || Array.isArray(symbols)) continue;
+    update.run(canonicalize(doc as ConfigDocument).hash, r.version);
+  }
+  update.finalize();
+}
 
 for (let k = 0; k < MIGRATIONS.length; k++) {
   // A numbering slip would make databases disagree about what version N means; fail at load.
@@ -178,6 +213,7 @@ export function migrate(db: Database, path: string, now: () => number = Date.now
     for (const m of MIGRATIONS) {
       if (m.version <= from) continue;
       db.run(m.sql);
+      m.run?.(db);
       record.run(m.version, now());
     }
     record.finalize();

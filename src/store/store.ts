@@ -25,9 +25,9 @@ export type TradingMode = "paper" | "live";
 export interface ConfigVersion {
   /** 1, 2, 3, ... in creation order. */
   readonly version: number;
-  /** sha256 of `canonical`, hex. */
+  /** The version's hash (config/canonical.ts), hex. */
   readonly hash: string;
-  /** The canonical document (config/canonical.ts), the version's full content. */
+  /** The canonical document (config/canonical.ts), the version's full content, however it is stored. */
   readonly canonical: string;
   /** The version this one was derived from; null for the first. */
   readonly parent: number | null;
@@ -41,9 +41,21 @@ export interface ConfigVersion {
 export type VersionInfo = Omit<ConfigVersion, "canonical">;
 
 /** What createVersion needs; the store assigns the number and the time. */
+/** A one-symbol change: `entry` is the symbol's new canonical entry, null when it was removed. */
+export interface SymbolDelta {
+  readonly symbol: string;
+  readonly entry: unknown;
+}
+
+/**
+ * A version to store: its whole canonical document, or, for a one-symbol PATCH or DELETE, the
+ * change to its parent (stored as such; reads rebuild the document).
+ */
 export interface NewVersion {
   readonly hash: string;
+  /** The whole document; not stored (pass "") when `delta` is given. */
   readonly canonical: string;
+  readonly delta?: SymbolDelta;
   readonly parent: number | null;
   readonly author: string;
   readonly message: string;

@@ -54,7 +54,7 @@ export function startApi(opts: ApiOptions = {}): Api {
   const worker = opts.worker ? new ConfigWorker() : undefined;
   const control = new Control({
     engine, store, bus, active: settled.prepared, version: settled.version, ...(opts.now ? { now: opts.now } : {}),
-    ...(worker ? { worker, offloadChars: 0, offloadSymbols: 0 } : {}),
+    ...(worker ? { worker, offloadChars: 0 } : {}),
   });
   const app = createApp({
     control, engine, store, bus, tokens: { admin: ADMIN, read: READ, source: "test" }, keelVersion: "test", startedAt: Date.now(),

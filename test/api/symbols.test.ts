@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import {
   effectiveOf, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, J_STRATEGY, PROFILE_WIDTH, type Snapshot,
 } from "../../src/config/snapshot.ts";
+import { prepareText } from "../../src/config/prepare.ts";
 import { type Api, json, startApi } from "./fixture.ts";
 
 let api: Api | null = null;
@@ -133,6 +134,53 @@ describe("PATCH /config/symbols/{symbol}", () => {
     expect(slots(api.engine.snapshot, "NEWCO")!.profile).toEqual(before.get("AAPL")!.profile);
     const [s] = await signals(api, [{ id: "n", symbol: "NEWCO", side: "buy", strength: 0.5, price: 12.5 }]);
     expect(s).toMatchObject({ status: "accepted", order: { symbol: "NEWCO", qty: 100 }, config_version: 2 });
+  });
+
+  test("a symbol moved to another sector takes its open exposure with it", async () => {
+    api = startApi();
+    const [b] = await signals(api, [{ id: "b", symbol: "KO", side: "buy", strength: 1, price: 62.1 }]);
+    expect(b.status).toBe("accepted");
+    const exposure = async (sector: string) => ((await (await api!.call("/risk")).json()).sectors.find((s: any) => s.sector === sector)?.exposure ?? 0);
+    expect(await exposure("consumer")).toBeCloseTo(100 * 62.1, 6);
+    expect((await api.call("/config/symbols/KO", json({ sector: "tech" }, "PATCH"))).status).toBe(200);
+    expect(await exposure("consumer")).toBe(0);
+    expect(await exposure("tech")).toBeCloseTo(100 * 62.1, 6);
+  });
+
+  test("patched versions read back whole, under the hash they were activated with, and roll back exactly", async () => {
+    api = startApi();
+    const hashes: string[] = [];
+    for (const [path, body] of [["AAPL", { reference_price: 191 }], ["NEWCO", NEW_SYMBOL], ["AAPL", { lot_size: 5 }]] as const) {
+      const r = await api.call(`/config/symbols/${path}`, json(body, "PATCH"));
+      expect(r.status).toBe(200);
+      hashes.push((await r.json()).hash);
+    }
+    expect((await api.call("/config/symbols/KO", { method: "DELETE" })).status).toBe(200);
+    const active = await doc(api);
+    // What a restart would load: the stored active version, rebuilt from its deltas, hashes the same.
+    const stored = api.store.activeVersion()!;
+    expect(JSON.parse(stored.canonical)).toEqual(active);
+    const again = prepareText(stored.canonical, "json");
+    expect(again.ok && again.hash).toBe(stored.hash);
+    expect(stored.hash).toBe((await api.call("/config")).headers.get("etag")!.slice(1, -1));
+    // Every patched version reads back as the document it was.
+    const v3 = await (await api.call("/config/versions/3")).json();
+    expect(v3.symbols.NEWCO).toMatchObject(NEW_SYMBOL);
+    expect(v3.symbols.AAPL.lot_size).toBe(1);
+    const rb = await (await api.call("/config/rollback", json({ version: 3 }, "POST"))).json();
+    expect(rb.hash).toBe(hashes[1]);
+    expect((await doc(api)).symbols.KO).toBeDefined();
+  });
+
+  test("a whole PUT after patches is diffed against the patched document (the config Worker keeps in step)", async () => {
+    api = startApi({ worker: true });
+    expect((await api.call("/config/symbols/AAPL", json({ reference_price: 191 }, "PATCH"))).status).toBe(200);
+    expect((await api.call("/config/symbols/NEWCO", json(NEW_SYMBOL, "PATCH"))).status).toBe(200);
+    const d = await doc(api);
+    d.symbols.MSFT.reference_price = 333;
+    const r = await api.call("/config", json(d));
+    expect(r.status).toBe(200);
+    expect((await r.json()).changes).toEqual([{ path: "symbols.MSFT.reference_price", from: expect.any(Number), to: 333 }]);
   });
 
   test("a new incomplete symbol is 422 with the missing paths; nothing changes", async () => {

@@ -1,14 +1,42 @@
-/** A version's identity: the sha256 of the canonical document, whatever way it was written. */
+/**
+ * A version's identity: the sha256 of the canonical document with its symbol table folded into a
+ * Merkle hash trie (docs/architecture.md, "The config hash"), whatever way it was written.
+ */
 import { describe, expect, test } from "bun:test";
-import { canonicalJson, sha256 } from "../../src/config/canonical.ts";
+import { canonicalJson } from "../../src/config/canonical.ts";
+import { sha256 } from "../../src/config/sha256.ts";
 import { prepareText, prepareValue, type Prepared } from "../../src/config/prepare.ts";
 import { DEFAULTS } from "../../src/config/schema.ts";
+import { generateDocument } from "../../bench/gen-config.ts";
 import type { Raw } from "./fixtures.ts";
 
 function prepared(r: ReturnType<typeof prepareValue>): Prepared {
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r;
 }
+/**
+ * The hash as docs/architecture.md defines it, written the slow, obvious way from the canonical
+ * text alone, as another implementation would.
+ */
+function specHash(canonical: string): string {
+  const doc = JSON.parse(canonical);
+  const fnv = (name: string) => {
+    let h = 0x811c9dc5;
+    for (const b of new TextEncoder().encode(name)) h = Math.imul(h ^ b, 0x01000193);
+    return h >>> 0;
+  };
+  const node = (names: string[], depth: number): string => {
+    if (names.length <= 32 || depth === 8) return sha256([...names].sort().map((n) => `${JSON.stringify(n)}:${canonicalJson(doc.symbols[n])}`).join(","));
+    let body = "";
+    for (let k = 0; k < 16; k++) {
+      const sub = names.filter((n) => ((fnv(n) >>> (28 - 4 * depth)) & 15) === k);
+      body += sub.length === 0 ? "0".repeat(64) : node(sub, depth + 1);
+    }
+    return sha256(body);
+  };
+  return sha256(canonicalJson({ ...doc, symbols: node(Object.keys(doc.symbols), 0) }));
+}
+
 const hashOfText = (text: string, format: "toml" | "json") => prepared(prepareText(text, format)).hash;
 const hashOf = (raw: unknown) => prepared(prepareValue(raw)).hash;
 
@@ -81,7 +109,18 @@ describe("the same config has the same hash", () => {
     expect(reference).toMatch(/^[0-9a-f]{64}$/);
     const p = prepared(prepareText(TOML, "toml"));
     expect(p.snapshot.hash).toBe(p.hash);
-    expect(sha256(p.canonical)).toBe(p.hash);
+    expect(specHash(p.canonical)).toBe(p.hash);
+  });
+
+  test("is the documented definition, over a trie several levels deep", () => {
+    const doc = generateDocument(5_000, { seed: 4 }) as any;
+    doc.symbols["BRK.B"] = { ...doc.symbols[Object.keys(doc.symbols)[0]!] };
+    doc.symbols["ES:CME/Z6-1_2"] = { ...doc.symbols[Object.keys(doc.symbols)[1]!] };
+    const p = prepared(prepareValue(doc));
+    expect(specHash(p.canonical)).toBe(p.hash);
+    // Any one value anywhere in the symbol table changes it.
+    doc.symbols["ES:CME/Z6-1_2"].lot_size = 7;
+    expect(specHash(prepared(prepareValue(doc)).canonical)).not.toBe(p.hash);
   });
 
   test("as JSON text with keys in reverse order", () => {

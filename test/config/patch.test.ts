@@ -1,33 +1,44 @@
 /**
- * preparePatch validates only the changed entry and reuses the validated rest; it must give what
- * preparing the whole patched document gives: the same verdict, issues, warnings, hash, canonical
- * text and compiled slots.
+ * A Patchable (the active version, patched one symbol at a time without re-validating, re-hashing
+ * or recompiling the rest) must give what preparing the whole patched document gives: the same
+ * verdict, issues, warnings, hash and canonical text, and slots that read back as the same
+ * effective config for every symbol. Patches accumulate, as they do on a running engine.
  */
 import { describe, expect, test } from "bun:test";
 import { rng } from "../../bench/gen-config.ts";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { mergeEntry } from "../../src/config/merge.ts";
-import { preparePatch } from "../../src/config/patch.ts";
-import { prepareText, prepareValue, type PrepareResult } from "../../src/config/prepare.ts";
+import { Patchable } from "../../src/config/patchable.ts";
+import { prepareText, prepareValue, type Prepared, type PrepareResult } from "../../src/config/prepare.ts";
+import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, J_STRATEGY, type Snapshot } from "../../src/config/snapshot.ts";
+import type { ConfigWarning } from "../../src/config/errors.ts";
 
-const base = prepareText(EMBEDDED_DEFAULT.text, "toml");
-if (!base.ok) throw new Error("default invalid");
-const active = base.document;
-const names = Object.keys(active.symbols);
-
-/** The slow, obvious way: patch a copy of the whole document and prepare all of it. */
-function reference(symbol: string, partial: Record<string, unknown> | null): PrepareResult {
-  const doc = structuredClone(active) as any;
-  if (partial === null) delete doc.symbols[symbol];
-  else doc.symbols[symbol] = mergeEntry(doc.symbols[symbol] ?? {}, partial);
-  return prepareValue(doc);
+function start(): Prepared {
+  const p = prepareText(EMBEDDED_DEFAULT.text, "toml");
+  if (!p.ok) throw new Error("default invalid");
+  return p;
 }
 
-function summary(p: PrepareResult) {
-  if (!p.ok) return { ok: false, issues: p.issues, warnings: p.warnings };
-  const s = p.snapshot;
-  return { ok: true, hash: p.hash, canonical: p.canonical, warnings: p.warnings, symbols: [...s.symbols], inst: [...s.inst], profiles: [...s.profiles] };
+/** Every symbol's compiled values, by name: what a decision can read. */
+function slots(s: Snapshot): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, i] of s.index) {
+    expect(s.symbols[i]).toBe(name);
+    const r = s.row[i]!;
+    const p = s.instI32[r * INST_I32_WIDTH + J_PROFILE]!;
+    const { id: _, ...profile } = s.profileObjects[p]!;
+    const hot = { ...s.hot[p]! };
+    out[name] = {
+      reference: s.inst[r * INST_WIDTH + I_REFERENCE_PRICE], tick: s.inst[r * INST_WIDTH + I_TICK_SIZE], lot: s.inst[r * INST_WIDTH + I_LOT_SIZE],
+      sector: s.sectors[s.instI32[r * INST_I32_WIDTH + J_SECTOR]!], strategy: s.strategies[s.instI32[r * INST_I32_WIDTH + J_STRATEGY]!] ?? null,
+      profile, hot,
+    };
+  }
+  expect(s.index.size).toBe(s.symbolCount);
+  return out;
 }
+
+const sorted = (ws: readonly ConfigWarning[]) => [...ws].map((w) => JSON.stringify(w)).sort();
 
 const PATCHES: (() => Record<string, unknown> | null)[] = [];
 const rand = rng(11);
@@ -53,24 +64,79 @@ for (let k = 0; k < 300; k++) {
   });
 }
 
-describe("preparePatch equals preparing the whole patched document", () => {
-  test("300 random patches and deletes of existing and new symbols", () => {
+describe("a Patchable equals preparing the whole patched document", () => {
+  test("300 accumulating random patches and deletes of existing and new symbols", () => {
+    let current = start();
+    const patchable = new Patchable(current);
+    // The slow, obvious way, kept alongside: patch a copy of the whole document and prepare all of it.
+    let doc = structuredClone(current.document) as any;
     let ok = 0;
     let bad = 0;
+    let deletes = 0;
+    let adds = 0;
     for (let k = 0; k < PATCHES.length; k++) {
-      const symbol = rand() < 0.8 ? pick(names) : pick(["NEW1", "NEW2"]);
+      const names = Object.keys(doc.symbols);
+      const symbol = rand() < 0.7 ? pick(names) : pick(["NEW1", "NEW2", "NEW3", "NEW4", "NEW5"]);
       let partial = PATCHES[k]!();
-      if (partial !== null && !names.includes(symbol) && rand() < 0.5) {
-        partial = { sector: "tech", reference_price: 10, tick_size: 0.01, lot_size: 1, ...partial };
+      const exists = Object.hasOwn(doc.symbols, symbol);
+      if (partial === null && !exists) continue; // a delete of a missing symbol is a 404 before any of this
+      if (partial !== null && !exists && rand() < 0.7) partial = { sector: "tech", reference_price: 10, tick_size: 0.01, lot_size: 1, ...partial };
+      const next = structuredClone(doc);
+      if (partial === null) delete next.symbols[symbol];
+      else next.symbols[symbol] = mergeEntry(next.symbols[symbol] ?? {}, partial);
+      const slow: PrepareResult = prepareValue(next);
+      const fast = patchable.plan(symbol, partial);
+      expect(fast.ok).toBe(slow.ok);
+      if (!fast.ok || !slow.ok) {
+        bad++;
+        if (!fast.ok && !slow.ok) {
+          expect(fast.issues).toEqual(slow.issues);
+          expect(sorted(fast.warnings)).toEqual(sorted(slow.warnings));
+        }
+        continue;
       }
-      const fast = summary(preparePatch(active, symbol, partial));
-      const slow = summary(reference(symbol, partial));
-      expect(fast).toEqual(slow);
-      if (fast.ok) ok++;
-      else bad++;
+      ok++;
+      if (partial === null) deletes++;
+      else if (!exists) adds++;
+      expect(fast.plan.hash).toBe(slow.hash);
+      expect(sorted(fast.plan.warnings)).toEqual(sorted(slow.warnings));
+      const { prepared } = fast.plan.commit();
+      expect(prepared.hash).toBe(slow.hash);
+      expect(prepared.snapshot.symbolCount).toBe(slow.snapshot.symbolCount);
+      expect(slots(prepared.snapshot)).toEqual(slots(slow.snapshot));
+      // The canonical text is written out when asked for, and is the whole document's.
+      if (k % 25 === 0) expect(prepared.canonical).toBe(slow.canonical);
+      current = prepared;
+      doc = next;
     }
-    // Both verdicts were exercised.
+    // Every kind of outcome was exercised.
     expect(ok).toBeGreaterThan(20);
     expect(bad).toBeGreaterThan(20);
+    expect(deletes).toBeGreaterThan(3);
+    expect(adds).toBeGreaterThan(3);
+    expect(current.canonical).toBe(prepareValue(doc).ok ? (prepareValue(doc) as Prepared).canonical : "");
+  });
+
+  test("the version a patch superseded no longer writes out its text", () => {
+    const patchable = new Patchable(start());
+    const a = patchable.plan("AAPL", { reference_price: 191 });
+    const b = a.ok ? a.plan.commit().prepared : null;
+    const c = patchable.plan("AAPL", { reference_price: 192 });
+    if (!c.ok || b === null) throw new Error("patch refused");
+    c.plan.commit();
+    expect(() => b.canonical).toThrow(/superseded/);
+  });
+
+  test("a patch that is checked but not committed changes nothing", () => {
+    const p = start();
+    const patchable = new Patchable(p);
+    const before = slots(p.snapshot);
+    const plan = patchable.plan("AAPL", { reference_price: 1234 });
+    expect(plan.ok).toBe(true);
+    expect(slots(p.snapshot)).toEqual(before);
+    const again = patchable.plan("AAPL", { lot_size: 1 });
+    if (!again.ok) throw new Error("refused");
+    // Planned against the unchanged document: same hash as the version itself when nothing changes.
+    expect(again.plan.hash).toBe(p.hash);
   });
 });

@@ -23,6 +23,9 @@ import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, SCHEMA_VERSION } from "../../src/sto
 import { rebuildPositions } from "../../src/store/positions.ts";
 import { openStore, openStoreReader, type OpenStoreOptions, type SqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/store.ts";
+import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
+import { prepareText, prepareValue } from "../../src/config/prepare.ts";
+import { sha256 } from "../../src/config/sha256.ts";
 import { DAY, fillStream, hashOf, newFill, newOrder, newState, newVersion, sorted, storeContract, T0 } from "./store.contract.ts";
 
 const root = mkdtempSync(join(tmpdir(), "keel-store-test-"));
@@ -129,6 +132,60 @@ describe("migrations", () => {
       expect(s.journal.order(newOrder())).toBeGreaterThan(6);
       const idx = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
       expect(idx.map((i) => i.name)).toEqual(["config_versions_hash", "fills_day", "orders_day", "state_changes_day"]);
+    });
+  });
+
+  test("upgrade from schema 3: stored hashes are recomputed under the symbol-trie definition, nothing else", () => {
+    const path = join(freshDir(), "paper.db");
+    const old = new Database(path);
+    old.run(SCHEMA_MIGRATIONS_DDL);
+    for (const m of MIGRATIONS.slice(0, 3)) old.run(m.sql);
+    old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1), (2, 2), (3, 3)");
+    const doc = prepareText(EMBEDDED_DEFAULT.text, "toml");
+    if (!doc.ok) throw new Error("default invalid");
+    const oldHash = sha256(doc.canonical); // schema 3's definition: the sha256 of the canonical text
+    expect(oldHash).not.toBe(doc.hash);
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, ?, NULL, 'startup', '', 7)", [oldHash, doc.canonical]);
+    // Not a document keel would write: left as it was.
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (2, ?, '{\"n\":2}', 1, 'x', '', 8)", [hashOf(2)]);
+    old.run("INSERT INTO active_version (id, version) VALUES (1, 1)");
+    old.close();
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(3);
+      expect(s.getVersion(1)).toMatchObject({ hash: doc.hash, canonical: doc.canonical });
+      expect(s.findByHash(doc.hash)!.version).toBe(1);
+      expect(s.getVersion(2)).toMatchObject({ hash: hashOf(2), canonical: '{"n":2}' });
+    });
+  });
+
+  test("one-symbol versions are stored as a change to their parent and read back whole", () => {
+    const base = prepareText(EMBEDDED_DEFAULT.text, "toml");
+    if (!base.ok) throw new Error("default invalid");
+    const path = join(freshDir(), "paper.db");
+    const entry = { ...base.document.symbols.AAPL!, reference_price: 201.5 };
+    using(path, (s) => {
+      s.createAndActivate({ hash: base.hash, canonical: base.canonical, parent: null, author: "startup", message: "" }, { author: "startup", action: "startup" });
+      s.createAndActivate({ hash: "p".repeat(64), canonical: "", delta: { symbol: "AAPL", entry }, parent: 1, author: "ops", message: "" }, { author: "ops", action: "patch" });
+      s.createAndActivate({ hash: "d".repeat(64), canonical: "", delta: { symbol: "MSFT", entry: null }, parent: 2, author: "ops", message: "" }, { author: "ops", action: "delete" });
+      s.createAndActivate({ hash: "n".repeat(64), canonical: "", delta: { symbol: "NEW", entry }, parent: 3, author: "ops", message: "" }, { author: "ops", action: "patch" });
+      // The delta rows hold the change only.
+      const stored = s.db.query<{ version: number; n: number; delta: string | null }, []>("SELECT version, length(canonical) AS n, delta FROM config_versions ORDER BY version").all();
+      expect(stored.map((r) => [r.n > 0, r.delta === null])).toEqual([[true, true], [false, false], [false, false], [false, false]]);
+      const expected = structuredClone(base.document) as any;
+      expected.symbols.AAPL = entry;
+      expect(JSON.parse(s.getVersion(2)!.canonical)).toEqual(expected);
+      delete expected.symbols.MSFT;
+      expect(JSON.parse(s.getVersion(3)!.canonical)).toEqual(expected);
+      expected.symbols.NEW = entry;
+      const v4 = s.activeVersion()!;
+      expect(v4.version).toBe(4);
+      expect(JSON.parse(v4.canonical)).toEqual(expected);
+      // Written out canonically: the same text a whole write of that document stores.
+      const whole = prepareValue(expected);
+      expect(whole.ok && v4.canonical === whole.canonical).toBe(true);
+      expect(s.findByHash("d".repeat(64))!.canonical).toBe(s.getVersion(3)!.canonical);
+      // A delta needs something to apply to.
+      expect(() => s.createVersion({ hash: "z".repeat(64), canonical: "", delta: { symbol: "A", entry: null }, parent: null, author: "x", message: "" })).toThrow(StoreError);
     });
   });
 

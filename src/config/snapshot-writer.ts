@@ -1,0 +1,171 @@
+/**
+ * One symbol written into a Snapshot in place: the slots behind a one-symbol PATCH or DELETE.
+ *
+ * A compiled Snapshot has exactly as many rows as symbols. The first patch after a full
+ * activation copies its tables once into buffers with spare rows (the lineage's own, so the
+ * version that was active keeps its tables untouched); from then on a patch writes the symbol's
+ * new instrument row into a spare row and publishes it with one Atomics.store into the per-symbol
+ * row index. A reader sees the old row or the new one, never a mixture (see snapshot.ts). The row
+ * a patch retires is recycled only after the next patch, so a reader that loaded the old index
+ * just before the swap still reads whole, unchanged slots.
+ *
+ * Cost per patch: O(1) in the number of symbols, except when the spare rows run out (the tables
+ * then grow by half, amortised) or a delete moves the last symbol into the freed index.
+ */
+import { writeInstrument, writeProfile } from "./compile.ts";
+import { HotProfile, INST_BYTES, INST_I32_WIDTH, J_SECTOR, PROFILE_WIDTH, type Profile, type Snapshot } from "./snapshot.ts";
+
+/** What a patch did to the symbol's dense index, for the risk state (engine/engine.ts). */
+export type SymbolChange =
+  /** Same index, new slots; `oldSector` is where its exposure was counted. */
+  | { readonly kind: "update"; readonly index: number; readonly oldSector: number }
+  /** A new symbol at the end. */
+  | { readonly kind: "add"; readonly index: number }
+  /** Removed; the last symbol moved into `index` from `from` (equal when it was the last). */
+  | { readonly kind: "delete"; readonly index: number; readonly from: number }
+  /** Nothing compiled here changed (a symbol another shard owns). */
+  | { readonly kind: "none" };
+
+/** One symbol's compiled slots. */
+export interface SymbolSlots {
+  readonly reference: number;
+  readonly tick: number;
+  readonly lot: number;
+  readonly sector: number;
+  readonly strategy: number;
+  readonly profile: number;
+}
+
+type MutableSnapshot = { -readonly [K in keyof Snapshot]: Snapshot[K] };
+
+export class SnapshotWriter {
+  private snap: MutableSnapshot;
+  private readonly index: Map<string, number>;
+  private readonly symbols: string[];
+  private readonly hot: HotProfile[];
+  private readonly profileObjects: Profile[];
+  /** Instrument rows no symbol points at. */
+  private free: number[] = [];
+  /** Rows the last patch retired: free after the next one. */
+  private retiring: number[] = [];
+
+  constructor(from: Snapshot) {
+    const n = from.symbolCount;
+    const rows = n + Math.max(64, n >> 1);
+    this.index = new Map(from.index);
+    this.symbols = from.symbols.slice(0, n);
+    this.hot = from.hot.slice();
+    this.profileObjects = from.profileObjects.slice();
+    const row = new Int32Array(new SharedArrayBuffer(rows * 4));
+    row.set(from.row.subarray(0, n));
+    const instBuffer = new SharedArrayBuffer(rows * INST_BYTES);
+    new Uint8Array(instBuffer).set(new Uint8Array(from.inst.buffer, 0, Math.min(from.inst.buffer.byteLength, rows * INST_BYTES)));
+    const used = new Uint8Array(rows);
+    for (let i = 0; i < n; i++) used[row[i]!] = 1;
+    for (let r = rows - 1; r >= 0; r--) if (used[r] === 0) this.free.push(r);
+    const profiles = new Float64Array(new SharedArrayBuffer((from.profileCount + 64) * PROFILE_WIDTH * 8));
+    profiles.set(from.profiles.subarray(0, from.profileCount * PROFILE_WIDTH));
+    this.snap = {
+      ...from, index: this.index, symbols: this.symbols, row, inst: new Float64Array(instBuffer), instI32: new Int32Array(instBuffer),
+      profiles, hot: this.hot, profileObjects: this.profileObjects,
+    };
+  }
+
+  /** Add a profile to the table (ids are dense: `p.id` must be the next one). */
+  addProfile(p: Profile): void {
+    let table = this.snap.profiles;
+    if ((p.id + 1) * PROFILE_WIDTH > table.length) {
+      table = new Float64Array(new SharedArrayBuffer(Math.ceil((p.id + 1) * 1.5) * PROFILE_WIDTH * 8));
+      table.set(this.snap.profiles);
+      this.snap.profiles = table;
+    }
+    writeProfile(table, p);
+    this.profileObjects.push(p);
+    this.hot.push(new HotProfile(table, p.id));
+    this.snap.profileCount = p.id + 1;
+  }
+
+  /** Write `symbol`'s slots (adding it when new) and publish them. */
+  set(symbol: string, s: SymbolSlots, hash: string): { snapshot: Snapshot; change: SymbolChange } {
+    const r = this.takeRow();
+    writeInstrument(this.snap.inst, this.snap.instI32, r, s.reference, s.tick, s.lot, s.sector, s.strategy, s.profile);
+    const i = this.index.get(symbol);
+    let change: SymbolChange;
+    if (i === undefined) {
+      const k = this.snap.symbolCount;
+      this.ensureIndexRoom(k + 1);
+      Atomics.store(this.snap.row, k, r);
+      this.symbols.push(symbol);
+      this.index.set(symbol, k);
+      this.snap.symbolCount = k + 1;
+      change = { kind: "add", index: k };
+      this.retire();
+    } else {
+      const old = this.snap.row[i]!;
+      const oldSector = this.snap.instI32[old * INST_I32_WIDTH + J_SECTOR]!;
+      Atomics.store(this.snap.row, i, r);
+      this.retire(old);
+      change = { kind: "update", index: i, oldSector };
+    }
+    return { snapshot: this.publish(hash), change };
+  }
+
+  /** Remove `symbol`: the last symbol takes its index, so indices stay dense. */
+  remove(symbol: string, hash: string): { snapshot: Snapshot; change: SymbolChange } {
+    const i = this.index.get(symbol);
+    if (i === undefined) return { snapshot: this.rehash(hash), change: { kind: "none" } };
+    const last = this.snap.symbolCount - 1;
+    const old = this.snap.row[i]!;
+    if (i !== last) {
+      const moved = this.symbols[last]!;
+      Atomics.store(this.snap.row, i, this.snap.row[last]!);
+      this.symbols[i] = moved;
+      this.index.set(moved, i);
+    }
+    this.symbols.pop();
+    this.index.delete(symbol);
+    this.snap.symbolCount = last;
+    this.retire(old);
+    return { snapshot: this.publish(hash), change: { kind: "delete", index: i, from: last } };
+  }
+
+  /** The same slots under a new hash (a change to a symbol this shard does not compile). */
+  rehash(hash: string): Snapshot {
+    return this.publish(hash);
+  }
+
+  /** A new frozen Snapshot object over the lineage's tables: O(1), nothing copied. */
+  private publish(hash: string): Snapshot {
+    this.snap.hash = hash;
+    return Object.freeze({ ...this.snap });
+  }
+
+  /** End of a patch: what the previous patch retired is free now; `r` waits for the next. */
+  private retire(r?: number): void {
+    this.free.push(...this.retiring);
+    this.retiring = r === undefined ? [] : [r];
+  }
+
+  private takeRow(): number {
+    if (this.free.length === 0) this.growRows();
+    return this.free.pop()!;
+  }
+
+  /** Half as many rows again: one copy, amortised over the patches that use them. */
+  private growRows(): void {
+    const had = this.snap.inst.length / (INST_BYTES / 8);
+    const rows = had + Math.max(64, had >> 1);
+    const buffer = new SharedArrayBuffer(rows * INST_BYTES);
+    new Uint8Array(buffer).set(new Uint8Array(this.snap.inst.buffer));
+    this.snap.inst = new Float64Array(buffer);
+    this.snap.instI32 = new Int32Array(buffer);
+    for (let r = rows - 1; r >= had; r--) this.free.push(r);
+  }
+
+  private ensureIndexRoom(count: number): void {
+    if (count <= this.snap.row.length) return;
+    const row = new Int32Array(new SharedArrayBuffer(Math.ceil(count * 1.5) * 4));
+    row.set(this.snap.row);
+    this.snap.row = row;
+  }
+}
