@@ -245,7 +245,7 @@ export async function run(argv: string[]): Promise<number> {
     ? startSnapshotExport({
         path: snapshotPath,
         bus,
-        current: () => ({ snapshot: engine.snapshot, version: engine.version }),
+        current: () => ({ snapshot: engine.snapshot, version: engine.version, patch: engine.lastPatch }),
         log: (line) => console.log(`keel: ${line}`),
         onError: (err) => console.error(`keel: snapshot export: ${err instanceof Error ? err.message : String(err)}`),
       })

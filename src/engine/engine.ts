@@ -74,8 +74,12 @@ export class Engine {
     return this.decider.snap;
   }
 
+  /** The last one-symbol patch and the version it made (null after a whole load): for the snapshot export. */
+  lastPatch: { readonly version: number; readonly change: SymbolChange } | null = null;
+
   /** Swap in a new config version between two decisions. */
   load(snap: Snapshot, version: number): void {
+    this.lastPatch = null;
     // Marks are kept by index: write them out by name before the indices change.
     this.flushMarks();
     this.decider.load(snap, version);
@@ -94,6 +98,7 @@ export class Engine {
     this.flushMarks();
     const out = commit();
     this.decider.patch(out.prepared.snapshot, version, out.change);
+    this.lastPatch = { version, change: out.change };
     if (out.prepared.snapshot.symbolCount > this.dirty.length) this.sizeDirty(Math.ceil(out.prepared.snapshot.symbolCount * 1.5));
     return out;
   }

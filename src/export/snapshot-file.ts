@@ -19,11 +19,24 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import type { EventBus } from "../events/bus.ts";
 import type { Snapshot } from "../config/snapshot.ts";
+import type { SymbolChange } from "../config/snapshot-writer.ts";
+import { crc32Update } from "./crc32.ts";
 import {
-  align, FILE_HEADER_BYTES, FLAG_SUPERSEDED, H_ACTIVE, H_FLAGS, H_SEQ, MAGIC, PAGE, encodeBuffer, encodeHeader,
+  advanceBufferHeader, align, B_CRC, B_RECORDS_AT, B_SYMBOLS, B_USED, BUFFER_HEADER_BYTES, FILE_HEADER_BYTES, FLAG_SUPERSEDED, getU64,
+  H_ACTIVE, H_FLAGS, H_SEQ, MAGIC, PAGE, RECORD_BYTES, encodeBuffer, encodeHeader, recordBytes,
 } from "./snapshot-layout.ts";
 
 export { SNAPSHOT_FILE } from "./snapshot-layout.ts";
+
+/** pread all of `bytes` from `position`. */
+function readAll(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = readSync(fd, bytes, done, bytes.length - done, position + done);
+    if (n === 0) throw new Error(`snapshot export: the file ends before byte ${position + bytes.length}`);
+    done += n;
+  }
+}
 
 /** pwrite all of `bytes` at `position` (a short write continues where it stopped). */
 function writeAll(fd: number, bytes: Uint8Array, position: number): void {
@@ -60,33 +73,100 @@ export class SnapshotFileWriter {
   private active = 0;
   /** A write failed part-way: the next one starts a fresh file rather than trust this one. */
   private broken = false;
+  /**
+   * Layout epochs: bumped by every write that may change the symbols, sectors or strategies (all
+   * but a one-symbol update). A buffer whose epoch is current has the active buffer's layout, and
+   * differs from it only in the records listed in `lag` (and its header).
+   */
+  private epoch = 0;
+  private readonly epochOf = [-1, -1];
+  private lag: number[] = [];
 
   constructor(readonly path: string, private readonly opts: WriterOptions = {}) {}
 
-  /** Publish a version: in place when it fits, else as a new file renamed over the path. */
-  write(snap: Snapshot, version: number, writtenAt = Date.now()): WriteInfo {
+  /**
+   * Publish a version: in place when it fits, else as a new file renamed over the path.
+   * `changed`: the version is the active one with only these symbols' records changed (a
+   * one-symbol PATCH of an existing symbol; [] for one this host does not compile). It is then
+   * published by rewriting those records and the buffer header, with the CRC updated for them
+   * (crc32.ts), when the inactive buffer has the same layout; a whole write otherwise.
+   */
+  write(snap: Snapshot, version: number, writtenAt = Date.now(), changed?: readonly number[]): WriteInfo {
     const next = this.fd === null ? nextEven(previousSeq(this.path)) : nextEven(this.seq);
+    const target = 1 - this.active;
+    if (changed !== undefined && this.fd !== null && !this.broken && this.epochOf[target] === this.epoch) {
+      return this.patch(snap, version, next, writtenAt, changed);
+    }
     const content = encodeBuffer(snap, version, next, writtenAt);
-    if (this.fd === null || this.broken || content.length > this.capacity) return this.create(content, next);
+    if (changed === undefined) this.epoch++;
+    const info = this.fd === null || this.broken || content.length > this.capacity ? this.create(content, next) : this.whole(content, next);
+    this.epochOf[this.active] = this.epoch;
+    this.lag = changed === undefined ? [] : [...changed];
+    return info;
+  }
 
+  /** The inactive buffer brought up to `snap` record by record: O(records changed). */
+  private patch(snap: Snapshot, version: number, next: number, writtenAt: number, changed: readonly number[]): WriteInfo {
+    const fd = this.fd!;
+    const target = 1 - this.active;
+    const base = PAGE + target * this.capacity;
+    const header = new Uint8Array(BUFFER_HEADER_BYTES);
+    readAll(fd, header, base);
+    const used = getU64(header, B_USED);
+    const recordsAt = getU64(header, B_RECORDS_AT);
+    const count = new DataView(header.buffer).getUint32(B_SYMBOLS, true);
+    let crc = new DataView(header.buffer).getUint32(B_CRC, true);
+    const ctl = this.ctl!;
+    Atomics.store(ctl, H_SEQ / 4, (this.seq + 1) | 0);
+    try {
+      const old = new Uint8Array(RECORD_BYTES);
+      for (const i of new Set([...this.lag, ...changed])) {
+        if (i >= count) throw new Error(`snapshot export: record ${i} is outside the buffer's ${count}`);
+        const at = recordsAt + i * RECORD_BYTES;
+        readAll(fd, old, base + at);
+        const now = recordBytes(snap, i);
+        crc = crc32Update(crc, used - 4, at - 4, old, now);
+        writeAll(fd, now, base + at);
+      }
+      const advanced = advanceBufferHeader(header, snap, version, next, writtenAt);
+      crc = crc32Update(crc, used - 4, 0, header.subarray(4), advanced.subarray(4));
+      new DataView(advanced.buffer).setUint32(B_CRC, crc, true);
+      writeAll(fd, advanced, base);
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+    this.flip(target, next);
+    this.epochOf[target] = this.epoch;
+    this.lag = [...changed];
+    return { seq: next, created: false, capacity: this.capacity, bytes: used };
+  }
+
+  /** A whole buffer written into the inactive half, then published. */
+  private whole(content: Uint8Array, next: number): WriteInfo {
     const ctl = this.ctl!;
     const target = 1 - this.active;
     // Odd: a write into the inactive buffer is under way. The active one stays complete.
     Atomics.store(ctl, H_SEQ / 4, (this.seq + 1) | 0);
     try {
-      writeAll(this.fd, content, PAGE + target * this.capacity);
+      writeAll(this.fd!, content, PAGE + target * this.capacity);
     } catch (err) {
       // The seq stays odd and the index unflipped: readers keep the last complete buffer.
       this.broken = true;
       throw err;
     }
+    this.flip(target, next);
+    return { seq: next, created: false, capacity: this.capacity, bytes: content.length };
+  }
+
+  private flip(target: number, next: number): void {
+    const ctl = this.ctl!;
     // The index before the even seq: a reader that saw the old seq and then reads the new index
     // re-reads a changed seq and retries; one that reads the new seq finds the new index.
     Atomics.store(ctl, H_ACTIVE / 4, target);
     Atomics.store(ctl, H_SEQ / 4, next | 0);
     this.seq = next;
     this.active = target;
-    return { seq: next, created: false, capacity: this.capacity, bytes: content.length };
   }
 
   /** Write a complete new file under a temporary name and rename it over the path. */
@@ -95,7 +175,7 @@ export class SnapshotFileWriter {
     const tmp = `${this.path}.${process.pid}.tmp`;
     // The previous run's file, opened before the rename so it can be marked superseded after it.
     const previous = this.fd ?? openExisting(this.path);
-    const fd = openSync(tmp, "w", 0o644);
+    const fd = openSync(tmp, "w+", 0o644);
     let ctl: Int32Array;
     try {
       writeAll(fd, encodeHeader(seq, capacity), 0);
@@ -131,6 +211,8 @@ export class SnapshotFileWriter {
     this.seq = seq;
     this.active = 0;
     this.broken = false;
+    // The other buffer of a new file is zeros: no layout of any epoch.
+    this.epochOf[1] = -1;
     return { seq, created: true, capacity, bytes: content.length };
   }
 
@@ -184,8 +266,11 @@ function previousSeq(path: string): number {
 export interface ExportOptions {
   readonly path: string;
   readonly bus: EventBus;
-  /** The active Snapshot and its version number, read together at write time. */
-  readonly current: () => { readonly snapshot: Snapshot; readonly version: number };
+  /**
+   * The active Snapshot and its version number, read together at write time, and, when that
+   * version was a one-symbol patch, what it did (engine.ts lastPatch).
+   */
+  readonly current: () => { readonly snapshot: Snapshot; readonly version: number; readonly patch?: { readonly version: number; readonly change: SymbolChange } | null };
   readonly log: (line: string) => void;
   readonly onError: (err: unknown) => void;
   readonly writer?: WriterOptions;
@@ -198,9 +283,12 @@ export interface ExportOptions {
 export function startSnapshotExport(o: ExportOptions): { stop(): void } {
   const writer = new SnapshotFileWriter(o.path, o.writer);
   const write = () => {
-    const { snapshot, version } = o.current();
+    const { snapshot, version, patch } = o.current();
     try {
-      const w = writer.write(snapshot, version);
+      // An update of one symbol (or of one this host does not compile) keeps the layout.
+      const c = patch?.version === version ? patch.change : null;
+      const changed = c?.kind === "update" ? [c.index] : c?.kind === "none" ? [] : undefined;
+      const w = writer.write(snapshot, version, Date.now(), changed);
       if (w.created) o.log(`snapshot export: config v${version} in ${o.path} (new file, ${w.capacity} bytes per buffer, seq ${w.seq})`);
     } catch (err) {
       o.onError(err);

@@ -63,7 +63,7 @@ export const B_SECTORS_AT = 72;
 export const B_STRATEGIES_AT = 80;
 /** f64 epoch milliseconds at which the buffer was written. */
 export const B_WRITTEN_AT = 88;
-/** 32 raw bytes: sha256 of the canonical document (the hex string `keel versions` shows). */
+/** 32 raw bytes: the version hash (config/canonical.ts; the hex string `keel versions` shows). */
 export const B_SHA256 = 96;
 
 /** Symbols are 1-32 ASCII characters (schema.ts SYMBOL_PATTERN): NUL-padded to 32 bytes. */
@@ -127,6 +127,70 @@ function putU64(dv: DataView, at: number, v: number): void {
   dv.setUint32(at + 4, Math.floor(v / 2 ** 32), true);
 }
 
+/**
+ * Symbol i's record at byte `o` of the records region (`recordsAt` into `bytes`; `f64`/`i32` are
+ * views of the same region).
+ */
+function writeRecord(snap: Snapshot, i: number, bytes: Uint8Array, f64: Float64Array, i32: Int32Array, recordsAt: number, o: number): void {
+  const { row, inst, instI32, profiles } = snap;
+  const r = row[i]!;
+  const d = o / 8;
+  const f = r * INST_WIDTH;
+  const j = r * INST_I32_WIDTH;
+  const p = instI32[j + J_PROFILE]!;
+  const q = p * PROFILE_WIDTH;
+  f64[d] = inst[f + I_REFERENCE_PRICE]!;
+  f64[d + 1] = inst[f + I_TICK_SIZE]!;
+  f64[d + 2] = inst[f + I_LOT_SIZE]!;
+  f64[d + 3] = profiles[q + P_DEFAULT_SIZE]!;
+  f64[d + 4] = profiles[q + P_MAX_SIZE]!;
+  f64[d + 5] = profiles[q + P_LIMIT_OFFSET_BPS]!;
+  f64[d + 6] = profiles[q + P_MAX_SLIPPAGE_BPS]!;
+  f64[d + 7] = profiles[q + P_MAX_DAILY_TRADES]!;
+  f64[d + 8] = profiles[q + P_MAX_POSITIONS]!;
+  f64[d + 9] = profiles[q + P_MAX_ORDER_NOTIONAL]!;
+  f64[d + 10] = profiles[q + P_MAX_GROSS_EXPOSURE]!;
+  f64[d + 11] = profiles[q + P_MAX_ORDERS_PER_SECOND]!;
+  f64[d + 12] = profiles[q + P_PRICE_COLLAR_BPS]!;
+  f64[d + 13] = profiles[q + P_MAX_DAILY_LOSS]!;
+  f64[d + 14] = profiles[q + P_DUPLICATE_WINDOW_MS]!;
+  i32[(o + R_SECTOR) / 4] = instI32[j + J_SECTOR]!;
+  i32[(o + R_STRATEGY) / 4] = instI32[j + J_STRATEGY]!;
+  i32[(o + R_PROFILE) / 4] = p;
+  bytes[recordsAt + o + R_METHOD] = profiles[q + P_METHOD]!;
+  bytes[recordsAt + o + R_ORDER_TYPE] = profiles[q + P_ORDER_TYPE]!;
+  bytes[recordsAt + o + R_TIF] = profiles[q + P_TIF]!;
+}
+
+/** Symbol i's record on its own (a one-symbol patch rewrites just this). */
+export function recordBytes(snap: Snapshot, i: number): Uint8Array {
+  const bytes = new Uint8Array(RECORD_BYTES);
+  writeRecord(snap, i, bytes, new Float64Array(bytes.buffer), new Int32Array(bytes.buffer), 0, 0);
+  return bytes;
+}
+
+/**
+ * A buffer header moved to a later version of the same layout (same symbols, sectors and
+ * strategies): the fields a one-symbol patch changes. The CRC field is left to the caller.
+ */
+export function advanceBufferHeader(header: Uint8Array, snap: Snapshot, version: number, publishSeq: number, writtenAt: number): Uint8Array {
+  const out = header.slice(0, BUFFER_HEADER_BYTES);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(B_PUBLISH_SEQ, publishSeq >>> 0, true);
+  dv.setUint32(B_CONFIG_VERSION, version, true);
+  dv.setUint32(B_PROFILES, snap.profileCount, true);
+  dv.setFloat64(B_WRITTEN_AT, writtenAt, true);
+  out.fill(0, B_SHA256, B_SHA256 + 32);
+  if (/^[0-9a-f]{64}$/.test(snap.hash)) out.set(Buffer.from(snap.hash, "hex"), B_SHA256);
+  return out;
+}
+
+/** u64 field of a buffer header. */
+export function getU64(bytes: Uint8Array, at: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 2 ** 32;
+}
+
 /** One buffer's bytes for a Snapshot: header, names, hash index, records, sectors, strategies. */
 export function encodeBuffer(snap: Snapshot, version: number, publishSeq: number, writtenAt: number): Uint8Array {
   const n = snap.symbolCount;
@@ -164,42 +228,13 @@ export function encodeBuffer(snap: Snapshot, version: number, publishSeq: number
   const index = new Uint32Array(bytes.buffer, indexAt, slots);
   const f64 = new Float64Array(bytes.buffer, recordsAt, (n * RECORD_BYTES) / 8);
   const i32 = new Int32Array(bytes.buffer, recordsAt, (n * RECORD_BYTES) / 4);
-  const { row, inst, instI32, profiles } = snap;
   for (let i = 0; i < n; i++) {
     const name = snap.symbols[i]!;
     putName(bytes, namesAt + i * SYMBOL_NAME_BYTES, name, SYMBOL_NAME_BYTES);
     let h = fnv1a(name) & (slots - 1);
     while (index[h] !== 0) h = (h + 1) & (slots - 1);
     index[h] = i + 1;
-
-    const r = row[i]!;
-    const o = i * RECORD_BYTES;
-    const d = o / 8;
-    const f = r * INST_WIDTH;
-    const j = r * INST_I32_WIDTH;
-    const p = instI32[j + J_PROFILE]!;
-    const q = p * PROFILE_WIDTH;
-    f64[d] = inst[f + I_REFERENCE_PRICE]!;
-    f64[d + 1] = inst[f + I_TICK_SIZE]!;
-    f64[d + 2] = inst[f + I_LOT_SIZE]!;
-    f64[d + 3] = profiles[q + P_DEFAULT_SIZE]!;
-    f64[d + 4] = profiles[q + P_MAX_SIZE]!;
-    f64[d + 5] = profiles[q + P_LIMIT_OFFSET_BPS]!;
-    f64[d + 6] = profiles[q + P_MAX_SLIPPAGE_BPS]!;
-    f64[d + 7] = profiles[q + P_MAX_DAILY_TRADES]!;
-    f64[d + 8] = profiles[q + P_MAX_POSITIONS]!;
-    f64[d + 9] = profiles[q + P_MAX_ORDER_NOTIONAL]!;
-    f64[d + 10] = profiles[q + P_MAX_GROSS_EXPOSURE]!;
-    f64[d + 11] = profiles[q + P_MAX_ORDERS_PER_SECOND]!;
-    f64[d + 12] = profiles[q + P_PRICE_COLLAR_BPS]!;
-    f64[d + 13] = profiles[q + P_MAX_DAILY_LOSS]!;
-    f64[d + 14] = profiles[q + P_DUPLICATE_WINDOW_MS]!;
-    i32[(o + R_SECTOR) / 4] = instI32[j + J_SECTOR]!;
-    i32[(o + R_STRATEGY) / 4] = instI32[j + J_STRATEGY]!;
-    i32[(o + R_PROFILE) / 4] = p;
-    bytes[recordsAt + o + R_METHOD] = profiles[q + P_METHOD]!;
-    bytes[recordsAt + o + R_ORDER_TYPE] = profiles[q + P_ORDER_TYPE]!;
-    bytes[recordsAt + o + R_TIF] = profiles[q + P_TIF]!;
+    writeRecord(snap, i, bytes, f64, i32, recordsAt, i * RECORD_BYTES);
   }
   for (let s = 0; s < snap.sectors.length; s++) {
     putName(bytes, sectorsAt + s * SECTOR_ENTRY_BYTES, snap.sectors[s]!, TABLE_NAME_BYTES);

@@ -5,7 +5,9 @@ import { generateDocument } from "../../bench/gen-config.ts";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { prepareText } from "../../src/config/prepare.ts";
 import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
-import { RECORD_F64_COUNT } from "../../src/export/snapshot-layout.ts";
+import { B_CRC, encodeBuffer, H_ACTIVE, H_SEQ, PAGE, RECORD_F64_COUNT } from "../../src/export/snapshot-layout.ts";
+import { Patchable } from "../../src/config/patchable.ts";
+import { rng } from "../../bench/gen-config.ts";
 import { SnapshotFileError, SnapshotReader } from "../../src/export/snapshot-reader.ts";
 import { comparable, expectedRecord, freshWriter, prepared, randomDocument } from "./fixtures.ts";
 
@@ -235,5 +237,48 @@ describe("snapshot file: what a reader refuses", () => {
     writeSync(fd, new Uint8Array([2]), 0, 1, 8);
     closeSync(fd);
     expect(problem(path)).toBe("bad_layout");
+  });
+});
+
+describe("snapshot file: one-symbol patches", () => {
+  test("published record by record, the file equals a whole write of every version (CRC included), reader consistent", () => {
+    const { path, writer } = fresh();
+    const p = prepared(generateDocument(3000, { seed: 9, overrideEvery: 4 }));
+    const patchable = new Patchable(p);
+    const rand = rng(5);
+    writer.write(p.snapshot, 1, 1000);
+    const size = statSync(path).size;
+    let snap = p.snapshot;
+    let patched = 0;
+    let whole = 0;
+    for (let v = 2; v < 60; v++) {
+      const names = snap.symbols;
+      const symbol = names[Math.floor(rand() * names.length)]!;
+      // Mostly updates (the record-by-record path); now and then an add or a delete (a whole write).
+      const r = rand();
+      const plan = r < 0.08 ? patchable.plan(`NEW${v}`, { sector: snap.sectors[0]!, reference_price: 5, tick_size: 0.01, lot_size: 1 })
+        : r < 0.14 ? patchable.plan(symbol, null)
+        : patchable.plan(symbol, rand() < 0.5 ? { reference_price: 1 + v } : { limits: { max_positions: 1 + (v % 7) } });
+      if (!plan.ok) throw new Error(JSON.stringify(plan.issues));
+      const { prepared: next, change } = plan.plan.commit();
+      snap = next.snapshot;
+      const changed = change.kind === "update" ? [change.index] : change.kind === "none" ? [] : undefined;
+      if (changed === undefined) whole++;
+      else patched++;
+      writer.write(snap, v, 1000 + v, changed);
+      // The active buffer, byte for byte, is what a whole write of this version would be.
+      const bytes = readFileSync(path);
+      expect(statSync(path).size).toBe(size);
+      const view = new DataView(bytes.buffer, bytes.byteOffset);
+      const active = view.getUint32(H_ACTIVE, true);
+      const seq = view.getUint32(H_SEQ, true);
+      const expected = encodeBuffer(snap, v, seq, 1000 + v);
+      const base = PAGE + active * ((size - PAGE) / 2);
+      expect(Buffer.compare(bytes.subarray(base, base + expected.length), Buffer.from(expected))).toBe(0);
+      expect(crc32(bytes.subarray(base + 4, base + expected.length)) >>> 0).toBe(view.getUint32(base + B_CRC, true));
+      if (v % 10 === 0) expectAllSymbols(SnapshotReader.open(path), { ...next, snapshot: snap } as ReturnType<typeof prepared>, v);
+    }
+    expect(patched).toBeGreaterThan(40);
+    expect(whole).toBeGreaterThan(2);
   });
 });
