@@ -19,6 +19,7 @@
  * of stage times per PUT/PATCH. Nothing in src/ is changed; if a private name changes, its stage
  * reads as 0 and the bench says so.
  */
+import { SNAPSHOT_FILE, startSnapshotExport } from "../src/export/snapshot-file.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -148,6 +149,14 @@ export function startServer(doc: ConfigInput, opts: { ingest?: boolean } = {}): 
       });
     }
     const liveIngest = ingest;
+    // On by default in keel serve: every write also publishes snapshot.bin before it answers.
+    const snapshotExport = startSnapshotExport({
+      path: join(dir, SNAPSHOT_FILE),
+      bus,
+      current: () => ({ snapshot: engine.snapshot, version: engine.version, patch: engine.lastPatch }),
+      log: () => {},
+      onError: (err) => console.error(`snapshot export: ${String(err)}`),
+    });
     const app = createApp({
       control, engine, store, bus, tokens: { admin: ADMIN_TOKEN, source: "bench" }, keelVersion: "bench", startedAt: Date.now(),
       stats: { ingestConnections: () => liveIngest?.connections ?? 0, journalBatchRows: batchRows, reloadNs },
@@ -169,6 +178,7 @@ export function startServer(doc: ConfigInput, opts: { ingest?: boolean } = {}): 
       async close() {
         await server.stop(true);
         await liveIngest?.stop();
+        snapshotExport.stop();
         w.terminate();
         try {
           st.journal.flush();
