@@ -4,6 +4,7 @@
  * (engine/recover.ts) written to it. Every entry point (TCP ingest, POST /signals, replay) calls
  * process(), so a signal is decided and recorded the same way wherever it comes from.
  */
+import { capSnapshot, type LimitCaps } from "../auth/caps.ts";
 import type { Snapshot } from "../config/snapshot.ts";
 import { tradingDay } from "../risk/reset.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
@@ -39,6 +40,8 @@ export class Engine {
   onStateChange: ((c: TradingStateChange) => void) | null = null;
 
   private readonly journal: Journal | null;
+  /** A live authorisation's caps (auth/caps.ts), applied to every Snapshot this engine runs. */
+  private limitCaps: LimitCaps | null = null;
   // Symbols whose mark moved since the last commit: journaled once per batch, not per decision,
   // and not at all when the symbol's last decision in the batch was an accepted order, whose row
   // carries the mark (signal_price). markState: 0 not listed, 1 listed and owed, 2 listed, covered.
@@ -73,11 +76,28 @@ export class Engine {
     return this.decider.snap;
   }
 
+  /** The caps in force (see capLimits), or null. */
+  get caps(): LimitCaps | null {
+    return this.limitCaps;
+  }
+
+  /**
+   * Hold every limit to a live authorisation's caps: the current Snapshot now, and every one
+   * load() swaps in later. Every version reaches the decider through the constructor or load(),
+   * whoever prepared it (start-up, PUT, PATCH, DELETE, rollback, inline or on the config Worker),
+   * so this is the one place a cap cannot be bypassed by a reload path.
+   */
+  capLimits(caps: LimitCaps): void {
+    this.limitCaps = caps;
+    // The same symbols and rows, only lower limits: no remap of the risk state is needed.
+    this.decider.snap = capSnapshot(this.decider.snap, caps);
+  }
+
   /** Swap in a new config version between two decisions. */
   load(snap: Snapshot, version: number): void {
     // Marks are kept by index: write them out by name before the indices change.
     this.flushMarks();
-    this.decider.load(snap, version);
+    this.decider.load(this.limitCaps === null ? snap : capSnapshot(snap, this.limitCaps), version);
     this.sizeDirty(snap.symbolCount);
     // The remap may move the daily-loss baseline; journal it again.
     this.journaledDay = Number.NaN;
