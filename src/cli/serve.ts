@@ -203,7 +203,7 @@ export async function run(argv: string[]): Promise<number> {
         (hasCaps(auth.caps) ? `, caps ${Object.entries(auth.caps).map(([k, v]) => `${k} ${v}`).join(", ")}` : ", no caps"),
     );
     // Before recovery and before any decision: no version ever runs uncapped.
-    engine.capLimits(auth.caps);
+    engine.applyCaps(auth.caps);
   }
   const r = recover(engine, store);
   say(

@@ -76,7 +76,7 @@ export class Engine {
     return this.decider.snap;
   }
 
-  /** The caps in force (see capLimits), or null. */
+  /** The caps in force (see applyCaps), or null. */
   get caps(): LimitCaps | null {
     return this.limitCaps;
   }
@@ -87,7 +87,7 @@ export class Engine {
    * whoever prepared it (start-up, PUT, PATCH, DELETE, rollback, inline or on the config Worker),
    * so this is the one place a cap cannot be bypassed by a reload path.
    */
-  capLimits(caps: LimitCaps): void {
+  applyCaps(caps: LimitCaps): void {
     this.limitCaps = caps;
     // The same symbols and rows, only lower limits: no remap of the risk state is needed.
     this.decider.snap = capSnapshot(this.decider.snap, caps);

@@ -73,7 +73,7 @@ describe("capSnapshot", () => {
     const engine = new Engine(p.snapshot, 1);
     const sig = (strength: number) => ({ id: `e${++seq}`, symbol: "AAPL", side: 1, strength, price: 190, ts: Date.now(), strategy: "" });
     expect(engine.process(sig(0.5)).status).toBe("accepted");
-    engine.capLimits({ max_order_notional: 10_000 });
+    engine.applyCaps({ max_order_notional: 10_000 });
     expect(engine.caps).toEqual({ max_order_notional: 10_000 });
     expect(engine.process(sig(0.5))).toMatchObject({ status: "rejected", reason: "max_order_notional" });
     engine.load(embedded().snapshot, 2);
@@ -86,7 +86,7 @@ for (const worker of [false, true]) {
   describe(worker ? "caps across reloads, prepared in the Worker" : "caps across reloads, prepared inline", () => {
     test("PUT, PATCH, DELETE and rollback never lift a cap; a tighter config limit still wins", async () => {
       api = startApi({ worker });
-      api.engine.capLimits({ max_order_notional: 10_000 });
+      api.engine.applyCaps({ max_order_notional: 10_000 });
       expect(await decide(api, 0.5)).toBe("max_order_notional");
       expect(await decide(api, 0.25)).toBe("accepted");
 
