@@ -1,6 +1,7 @@
 /**
  * keel's command line, and the compile target of the binary: argv -> subcommand.
- * Exit codes: 0 ok, 1 the work failed (an invalid config, ...), 2 a usage error.
+ * Exit codes: 0 ok, 1 the work failed (an invalid config, ...), 2 a usage error, 3 live trading
+ * refused (`keel serve` with trading.mode = "live" and no valid authorisation: see src/auth/).
  */
 import pkg from "../package.json" with { type: "json" };
 import { UsageError } from "./cli/args.ts";
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   state: { summary: "positions, P&L, exposures and trading state from the database (no server needed)", load: () => import("./cli/state.ts") },
   versions: { summary: "list the stored config versions, newest first", load: () => import("./cli/versions.ts") },
   diff: { summary: "the change list between two stored config versions", load: () => import("./cli/diff.ts") },
+  auth: { summary: "make signing keys and sign live trading authorisations (keygen, sign)", load: () => import("./cli/auth.ts") },
   snapshot: { summary: "a symbol's effective config (or a summary) from the memory-mapped snapshot file", load: () => import("./cli/snapshot.ts") },
 };
 

@@ -4,6 +4,7 @@
  * cross-cutting parts: the body limit (413), auth (401/403), the JSON 404 and error shapes.
  */
 import { Hono } from "hono";
+import type { Authorisation } from "../auth/verify.ts";
 import { bodyLimit } from "hono/body-limit";
 import type { Control } from "../engine/control.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -38,6 +39,8 @@ export interface AppDeps {
     readonly journalBatchRows: Histogram;
     readonly reloadNs: Histogram;
   };
+  /** The live authorisation this process trades on (live mode only). */
+  readonly liveAuth?: Authorisation;
   /** Milliseconds between SSE keep-alive comments. */
   readonly keepAliveMs?: number;
 }

@@ -2,13 +2,19 @@
  * `keel serve`: settle the config version against the store, rebuild the risk state from the
  * journal, start the engine and its TCP signal ingest, and run until SIGINT/SIGTERM.
  * Exit codes: 0 stopped by a signal, 1 invalid config, unusable database or address, 2 bad flags,
- * 3 live trading asked for without an authorisation.
+ * 3 live trading asked for without a valid authorisation (auth/gate.ts says which check failed).
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { loadTokens } from "../api/auth.ts";
 import { createApp } from "../api/app.ts";
+import { hasCaps } from "../auth/caps.ts";
+import { formatDuration } from "../auth/duration.ts";
+import { armExpiry } from "../auth/expiry.ts";
+import { authoriseLive, TRUSTED_KEYS_DIR } from "../auth/gate.ts";
+import type { Authorisation } from "../auth/verify.ts";
 import { formatIssue } from "../config/errors.ts";
 import { ConfigWorker } from "../config/offload.ts";
 import { parseShard } from "../config/shard.ts";
@@ -37,6 +43,7 @@ export const DEFAULT_RETAIN_DAYS = 30;
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
                   [--export-snapshot | --no-export-snapshot] [--shard I/N]
+                  [--live-auth TOKEN|FILE] [--trusted-key FILE]...
 
 Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
 back one reply line per signal, in order; a reply is sent only once the orders it acknowledges
@@ -65,14 +72,26 @@ Options:
   --shard I/N         run shard I of N (0-based): compile and trade only the symbols whose rendezvous
                       hash picks shard I ('keel shard SYMBOL --of N' tells the owner); a signal for
                       another shard's symbol is rejected wrong_shard with the owner's index
+  --live-auth TOKEN|FILE  the live trading authorisation ('keel auth sign'), or a file holding it;
+                      required when trading.mode = "live", ignored (with a warning) in paper mode
+  --trusted-key FILE  a public key (SPKI PEM, 'keel auth keygen' writes it) the token must verify
+                      against; repeatable. Default: every file in DIR/${TRUSTED_KEYS_DIR}/
   -h, --help          show this help
 
 Example:
   keel serve &
   printf '{"id":"1","symbol":"AAPL","side":"buy","strength":0.5,"price":190.1}\\n' | nc 127.0.0.1 8788
 
-Live trading needs a signed authorisation, which this build does not support yet:
-a config with trading.mode = "live" is refused (exit 3).`;
+Live trading: a config with trading.mode = "live" is not enough. keel serve starts live only with
+a --live-auth token signed by a trusted key, naming this host (${hostname()}), and valid now;
+otherwise it exits 3 with a message saying what is missing or wrong, before touching the database.
+Caps in the token (max_order_notional, ...) hold the limits in force to at most the cap, across
+every reload. When the token expires the engine halts ("live authorisation expired at ...") and
+cannot be resumed: restart with a new token. Live trading uses DIR/live.db, never DIR/paper.db.
+Until the FIX gateway lands, live mode sends its orders to the paper venue.
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 invalid config, unusable database or address,
+2 bad flags, 3 live trading refused.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -80,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" },
       "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" }, shard: { type: "string" },
+      "live-auth": { type: "string" }, "trusted-key": { type: "string", multiple: true },
     },
     0,
   );
@@ -115,15 +135,26 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`keel: ${source.name} is invalid; not starting`);
     return 1;
   }
-  // A config flag alone must never turn on live trading.
+  // A config flag alone must never turn on live trading: live needs a verified authorisation,
+  // checked before the database is opened, so a refusal changes nothing.
   const mode = given.document.trading.mode;
-  if (mode !== "paper") {
-    console.error(
-      `keel: trading.mode = "${mode}" needs a signed live-trading authorisation, which this build does not support yet; ` +
-        `not starting (use mode = "paper")`,
-    );
-    return 3;
+  let auth: Authorisation | null = null;
+  if (mode === "live") {
+    const verdict = await authoriseLive({
+      liveAuth: values["live-auth"], trustedKeys: values["trusted-key"] ?? [], dataDir, host: hostname(), now: Date.now(),
+    });
+    if (!verdict.ok) {
+      console.error(`keel: live trading refused: ${verdict.message}; not starting`);
+      return 3;
+    }
+    auth = verdict.auth;
+  } else if (values["live-auth"] !== undefined || values["trusted-key"] !== undefined) {
+    console.error('warning: --live-auth and --trusted-key are ignored: trading.mode is "paper", which needs no authorisation');
   }
+  // Every line from here on names the mode, so a live process's log cannot be mistaken.
+  const tag = `keel [${mode}]`;
+  const say = (line: string) => console.log(`${tag}: ${line}`);
+  const complain = (line: string) => console.error(`${tag}: ${line}`);
 
   const dbPath = dbPathFor(dataDir, mode);
   const batchRows = new Histogram();
@@ -134,14 +165,14 @@ export async function run(argv: string[]): Promise<number> {
     unlock = acquireLock(dbPath);
     try {
       store = openStore(dbPath, {
-        journal: { onError: (err) => console.error(`keel: journal: ${err.message}`), onBatch: (rows) => batchRows.record(rows) },
+        journal: { onError: (err) => complain(`journal: ${err.message}`), onBatch: (rows) => batchRows.record(rows) },
       });
     } catch (err) {
       unlock();
       throw err;
     }
   } catch (err) {
-    console.error(`keel: ${err instanceof StoreError || err instanceof Error ? err.message : String(err)}`);
+    complain(`${err instanceof StoreError || err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
   const close = () => {
@@ -152,36 +183,50 @@ export async function run(argv: string[]): Promise<number> {
   const settled = startupConfig(store, source, given, values.config !== undefined, shard);
   if (!settled.ok) {
     for (const issue of settled.issues) console.error(formatIssue(issue));
-    console.error(`keel: the active version ${settled.version} in ${dbPath} no longer validates; start with --config FILE to replace it`);
+    complain(`the active version ${settled.version} in ${dbPath} no longer validates; start with --config FILE to replace it`);
     close();
     return 1;
   }
   const { prepared, version } = settled;
   const s = prepared.snapshot;
-  console.log(
-    `keel: mode ${mode}, database ${dbPath}, config v${version} sha256 ${prepared.hash.slice(0, 12)}` +
+  say(
+    `mode ${mode}, database ${dbPath}, config v${version} sha256 ${prepared.hash.slice(0, 12)}` +
       (!settled.created ? " (active version)" : version === 1 ? ` (first version, from ${source.name})` : ` (new version from ${source.name}, ${settled.changes} change(s))`) +
       `, ${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles`,
   );
 
   const engine = new Engine(s, version, undefined, store.journal);
+  if (auth !== null) {
+    say(
+      `live trading authorised for host ${auth.host} by key ${auth.keyId} (${auth.keySource}) until ` +
+        `${new Date(auth.expiresAt).toISOString()} (${formatDuration(auth.expiresAt - Date.now())} from now)` +
+        (hasCaps(auth.caps) ? `, caps ${Object.entries(auth.caps).map(([k, v]) => `${k} ${v}`).join(", ")}` : ", no caps"),
+    );
+    // Before recovery and before any decision: no version ever runs uncapped.
+    engine.applyCaps(auth.caps);
+  }
   const r = recover(engine, store);
-  console.log(
-    `keel: recovered from the journal: trading state ${r.tradingState}, ${r.openPositions} open position(s), ` +
+  say(
+    `recovered from the journal: trading state ${r.tradingState}, ${r.openPositions} open position(s), ` +
       `${r.dailyTrades} trade(s) on the current day, ${r.fills} fill(s) replayed`,
   );
   if (r.unknownSymbols.length > 0) {
-    console.error(`warning: the journal has positions in symbols the config does not have, not restored: ${r.unknownSymbols.join(", ")}`);
+    complain(`warning: the journal has positions in symbols the config does not have, not restored: ${r.unknownSymbols.join(", ")}`);
   }
   engine.latency = new Histogram();
   if (shard !== undefined) {
     engine.shard = shard;
-    console.log(`keel: shard ${shard.index} of ${shard.count}: ${s.symbolCount} symbols of this config are this host's`);
+    say(`shard ${shard.index} of ${shard.count}: ${s.symbolCount} symbols of this config are this host's`);
   }
-  const bus = new EventBus((err) => console.error(`keel: event subscriber: ${err instanceof Error ? err.message : String(err)}`));
+  const bus = new EventBus((err) => complain(`event subscriber: ${err instanceof Error ? err.message : String(err)}`));
   // Large documents are prepared on this Worker, so deciding never waits for a reload to validate.
   const worker = new ConfigWorker(shard);
-  const control = new Control({ engine, store, bus, active: prepared, version, worker, ...(shard ? { shard } : {}), log: (line) => console.log(`keel: ${line}`) });
+  const control = new Control({ engine, store, bus, active: prepared, version, worker, ...(shard ? { shard } : {}), log: say });
+  // One timer for the instant the authorisation expires: the halt goes the operator's way
+  // (journaled, audited, published on /events), and resume is refused from then on.
+  const expiry = auth === null ? null : armExpiry(auth.expiresAt, () => {
+    control.revokeTrading(`live authorisation expired at ${new Date(auth.expiresAt).toISOString()}`, "live-auth");
+  });
   const reloadNs = new Histogram();
   bus.subscribe((e) => {
     if (e.type === "config_changed") reloadNs.record(control.lastReloadMs * 1e6);
@@ -190,8 +235,8 @@ export async function run(argv: string[]): Promise<number> {
   const retention = startRetention(store, {
     retainDays,
     currentDay: () => Math.max(store.lastDay() ?? Number.NEGATIVE_INFINITY, tradingDay(Date.now(), engine.snapshot.dayResetMinute)),
-    onPruned: (rows, before) => console.log(`keel: retention: pruned ${rows} journal row(s) before trading day ${before}`),
-    onError: (err) => console.error(`keel: retention: ${err instanceof Error ? err.message : String(err)}`),
+    onPruned: (rows, before) => say(`retention: pruned ${rows} journal row(s) before trading day ${before}`),
+    onError: (err) => complain(`retention: ${err instanceof Error ? err.message : String(err)}`),
   });
 
   const where = formatAddress(ingestAt.host, ingestAt.port);
@@ -202,15 +247,16 @@ export async function run(argv: string[]): Promise<number> {
       port: ingestAt.port,
       engine,
       journal: store.journal,
-      onError: (err) => console.error(`keel: ingest: ${err instanceof Error ? err.message : String(err)}`),
+      onError: (err) => complain(`ingest: ${err instanceof Error ? err.message : String(err)}`),
       // Orders that were not recorded cannot be traded on: stop until an operator looks.
       onCommitFailed: (err) => control.setTradingState("HALTED", `journal commit failed: ${err.message}`, "engine"),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
-    console.error(`keel: cannot listen on ${where} for signal ingest: ${why}`);
+    complain(`cannot listen on ${where} for signal ingest: ${why}`);
     retention.stop();
+    expiry?.stop();
     close();
     return 1;
   }
@@ -221,23 +267,25 @@ export async function run(argv: string[]): Promise<number> {
     const app = createApp({
       control, engine, store, bus, tokens, keelVersion: pkg.version, startedAt: Date.now(),
       stats: { ingestConnections: () => ingest.connections, journalBatchRows: batchRows, reloadNs },
+      ...(auth === null ? {} : { liveAuth: auth }),
     });
     server = Bun.serve({ hostname: adminAt.host, port: adminAt.port, fetch: app.fetch, idleTimeout: 0 });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err);
-    console.error(`keel: cannot serve the admin API on ${formatAddress(adminAt.host, adminAt.port)}: ${why}`);
+    complain(`cannot serve the admin API on ${formatAddress(adminAt.host, adminAt.port)}: ${why}`);
     await ingest.stop();
     retention.stop();
+    expiry?.stop();
     close();
     return 1;
   }
-  console.log(`keel: admin API on http://${formatAddress(adminAt.host, server.port ?? adminAt.port)} (token: ${tokens.source})`);
-  if (!isLoopback(adminAt.host)) console.error(`warning: the admin API on ${formatAddress(adminAt.host, adminAt.port)} is reachable from the network`);
+  say(`admin API on http://${formatAddress(adminAt.host, server.port ?? adminAt.port)} (token: ${tokens.source})`);
+  if (!isLoopback(adminAt.host)) complain(`warning: the admin API on ${formatAddress(adminAt.host, adminAt.port)} is reachable from the network`);
   if (!isLoopback(ingestAt.host)) {
-    console.error(`warning: ingest on ${where} accepts signals from the network without authentication`);
+    complain(`warning: ingest on ${where} accepts signals from the network without authentication`);
   }
-  console.log(`keel: ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}`);
+  say(`ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}`);
   const snapshotPath = join(dataDir, SNAPSHOT_FILE);
   // Written now and on every config_changed; a failure is reported and trading goes on without it.
   // Started last, so the failure paths above need not stop it: no request is handled before here.
@@ -246,19 +294,20 @@ export async function run(argv: string[]): Promise<number> {
         path: snapshotPath,
         bus,
         current: () => ({ snapshot: engine.snapshot, version: engine.version, patch: engine.lastPatch }),
-        log: (line) => console.log(`keel: ${line}`),
-        onError: (err) => console.error(`keel: snapshot export: ${err instanceof Error ? err.message : String(err)}`),
+        log: say,
+        onError: (err) => complain(`snapshot export: ${err instanceof Error ? err.message : String(err)}`),
       })
     : null;
   if (!exportSnapshot && existsSync(snapshotPath)) {
-    console.error(`warning: ${snapshotPath} is from an earlier run and will not follow config changes (--no-export-snapshot)`);
+    complain(`warning: ${snapshotPath} is from an earlier run and will not follow config changes (--no-export-snapshot)`);
   }
 
-  console.log("keel: running; Ctrl-C to stop");
+  say("running; Ctrl-C to stop");
 
   const signal = await stopSignal;
-  console.log(`keel: ${signal}; stopping, ${ingest.connections} open connection(s)`);
+  say(`${signal}; stopping, ${ingest.connections} open connection(s)`);
   retention.stop();
+  expiry?.stop();
   server.stop(true);
   worker.terminate();
   snapshotExport?.stop();
@@ -266,11 +315,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     store.journal.flush();
   } catch (err) {
-    console.error(`keel: journal: ${err instanceof Error ? err.message : String(err)}`);
+    complain(`journal: ${err instanceof Error ? err.message : String(err)}`);
   }
   await ingest.stop();
   close();
-  console.log("keel: stopped");
+  say("stopped");
   return 0;
 }
 

@@ -80,6 +80,8 @@ export class Control {
   private readonly log: (line: string) => void;
   /** Times of recent config writes, for the circuit breaker. */
   private readonly writes: number[] = [];
+  /** Set by revokeTrading(): why this process may not trade again. */
+  private revoked: string | null = null;
   /** Who asked for the trading-state change in progress; null: the engine itself (a limit). */
   private stateAuthor: string | null = null;
   private readonly worker: ConfigWorker | null;
@@ -185,8 +187,14 @@ export class Control {
     return this.write(meta, "rollback", () => this.prepareText(stored.canonical, "json"));
   }
 
-  /** Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. */
-  setTradingState(to: "HALTED" | "REDUCING" | "ACTIVE", reason: string, author: string): { from: string; to: string } {
+  /**
+   * Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. Once trading has been
+   * revoked (revokeTrading), only HALTED is accepted: 409 trading_revoked otherwise.
+   */
+  setTradingState(to: "HALTED" | "REDUCING" | "ACTIVE", reason: string, author: string): { readonly ok: true; readonly from: string; readonly to: string } | Refusal {
+    if (this.revoked !== null && to !== "HALTED") {
+      return refuse(409, "trading_revoked", `${this.revoked}: this process may not trade again; restart keel serve with a new authorisation`);
+    }
     const code = to === "HALTED" ? HALTED : to === "REDUCING" ? REDUCING : ACTIVE;
     const from = TRADING_STATES[this.engine.decider.state.tradingState]!;
     this.stateAuthor = author;
@@ -195,7 +203,29 @@ export class Control {
     } finally {
       this.stateAuthor = null;
     }
-    return { from, to };
+    return { ok: true, from, to };
+  }
+
+  /**
+   * Halt for the rest of this process's life (a live authorisation expired): the halt goes the
+   * operator's way (journaled, audited, published); from then on resume and reduce are refused.
+   * An engine already HALTED stays so, and the revocation is still audited and published, so
+   * the record says why it can no longer resume.
+   */
+  revokeTrading(reason: string, author: string): void {
+    this.revoked = reason;
+    if (this.engine.decider.state.tradingState !== HALTED) {
+      this.setTradingState("HALTED", reason, author);
+      return;
+    }
+    this.log(`trading state HALTED -> HALTED (${reason}, by ${author})`);
+    this.store.recordAudit({ author, action: "halt", reason, changes: [] });
+    this.bus.publish({ type: "trading_state_changed", from: "HALTED", to: "HALTED", reason, author, ts: this.now() });
+  }
+
+  /** Why trading was revoked, or null while it may resume. */
+  get revokedBecause(): string | null {
+    return this.revoked;
   }
 
   /** Parse and prepare text: in the Worker when it is large, inline otherwise. */

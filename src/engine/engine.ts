@@ -4,7 +4,19 @@
  * (engine/recover.ts) written to it. Every entry point (TCP ingest, POST /signals, replay) calls
  * process(), so a signal is decided and recorded the same way wherever it comes from.
  */
-import type { Snapshot } from "../config/snapshot.ts";
+import { capLimits, capSnapshot, type LimitCaps } from "../auth/caps.ts";
+import { writeProfile } from "../config/compile.ts";
+import { freezeProfile } from "../config/resolve.ts";
+import { HotProfile, PROFILE_WIDTH, type Profile, type Snapshot } from "../config/snapshot.ts";
+
+/** A patch lineage's profile table with the caps applied (see Engine.withCaps). */
+interface CappedProfiles {
+  /** The uncapped table it was derived from. */
+  readonly source: Float64Array;
+  table: Float64Array;
+  hot: HotProfile[];
+  readonly objects: Profile[];
+}
 import type { SymbolChange } from "../config/snapshot-writer.ts";
 import { tradingDay } from "../risk/reset.ts";
 import { S_MARK, SYM_WIDTH } from "../risk/state.ts";
@@ -40,6 +52,14 @@ export class Engine {
   onStateChange: ((c: TradingStateChange) => void) | null = null;
 
   private readonly journal: Journal | null;
+  /** A live authorisation's caps (auth/caps.ts), applied to every Snapshot this engine runs. */
+  private limitCaps: LimitCaps | null = null;
+  /**
+   * Under caps, the capped profile table of the current patch lineage: a patch adds profiles at the
+   * end of its Snapshot's table (config/snapshot-writer.ts), so only those are capped here, and a
+   * patch stays O(1) (capSnapshot would copy every profile). Rebuilt when the lineage changes.
+   */
+  private capped: CappedProfiles | null = null;
   // Symbols whose mark moved since the last commit: journaled once per batch, not per decision,
   // and not at all when the symbol's last decision in the batch was an accepted order, whose row
   // carries the mark (signal_price). markState: 0 not listed, 1 listed and owed, 2 listed, covered.
@@ -77,12 +97,31 @@ export class Engine {
   /** The last one-symbol patch and the version it made (null after a whole load): for the snapshot export. */
   lastPatch: { readonly version: number; readonly change: SymbolChange } | null = null;
 
+  /** The caps in force (see applyCaps), or null. */
+  get caps(): LimitCaps | null {
+    return this.limitCaps;
+  }
+
+  /**
+   * Hold every limit to a live authorisation's caps: the current Snapshot now, and every one
+   * load() swaps in later. Every version reaches the decider through the constructor or load(),
+   * whoever prepared it (start-up, PUT, PATCH, DELETE, rollback, inline or on the config Worker),
+   * so this is the one place a cap cannot be bypassed by a reload path.
+   */
+  applyCaps(caps: LimitCaps): void {
+    this.limitCaps = caps;
+    // The same symbols and rows, only lower limits: no remap of the risk state is needed.
+    this.decider.snap = capSnapshot(this.decider.snap, caps);
+    this.capped = null;
+  }
+
   /** Swap in a new config version between two decisions. */
   load(snap: Snapshot, version: number): void {
     this.lastPatch = null;
+    this.capped = null;
     // Marks are kept by index: write them out by name before the indices change.
     this.flushMarks();
-    this.decider.load(snap, version);
+    this.decider.load(this.limitCaps === null ? snap : capSnapshot(snap, this.limitCaps), version);
     this.sizeDirty(snap.symbolCount);
     // The remap may move the daily-loss baseline; journal it again.
     this.journaledDay = Number.NaN;
@@ -97,10 +136,37 @@ export class Engine {
   patch<T extends { readonly prepared: { readonly snapshot: Snapshot }; readonly change: SymbolChange }>(version: number, commit: () => T): T {
     this.flushMarks();
     const out = commit();
-    this.decider.patch(out.prepared.snapshot, version, out.change);
+    this.decider.patch(this.withCaps(out.prepared.snapshot), version, out.change);
     this.lastPatch = { version, change: out.change };
     if (out.prepared.snapshot.symbolCount > this.dirty.length) this.sizeDirty(Math.ceil(out.prepared.snapshot.symbolCount * 1.5));
     return out;
+  }
+
+  /** A patched Snapshot held to the caps: its new profiles capped, the rest shared with the last one. */
+  private withCaps(snap: Snapshot): Snapshot {
+    const caps = this.limitCaps;
+    if (caps === null) return snap;
+    let c = this.capped;
+    if (c === null || c.source !== snap.profiles || c.objects.length > snap.profileCount) {
+      const table = new Float64Array(new SharedArrayBuffer(snap.profiles.byteLength));
+      c = this.capped = { source: snap.profiles, table, hot: [], objects: [] };
+    }
+    if (c.table.length < snap.profiles.length) {
+      const table = new Float64Array(new SharedArrayBuffer(snap.profiles.byteLength));
+      table.set(c.table);
+      c.table = table;
+      c.hot = c.hot.map((h, id) => new HotProfile(table, id));
+    }
+    for (let id = c.objects.length; id < snap.profileCount; id++) {
+      const p = snap.profileObjects[id]!;
+      const o = id * PROFILE_WIDTH;
+      c.table.set(snap.profiles.subarray(o, o + PROFILE_WIDTH), o);
+      const limits = capLimits(p.limits, caps);
+      if (limits !== p.limits) writeProfile(c.table, { ...p, limits });
+      c.objects.push(limits === p.limits ? p : freezeProfile(id, { ...p, limits }));
+      c.hot.push(new HotProfile(c.table, id));
+    }
+    return Object.freeze({ ...snap, profiles: c.table, hot: c.hot, profileObjects: c.objects });
   }
 
   /** Decide one signal, send an accepted order to the venue, and return the reply. */

@@ -2,6 +2,7 @@
  * The risk state as data for people and tools: what `GET /risk` answers and `keel state` prints.
  * Read at the edge from the live RiskState (or one rebuilt by recover()), never on the hot path.
  */
+import { capLimits, type LimitCaps } from "../auth/caps.ts";
 import type { ConfigDocument } from "../config/schema.ts";
 import type { Snapshot } from "../config/snapshot.ts";
 import { dayLabel } from "./reset.ts";
@@ -30,12 +31,15 @@ export interface RiskReport {
   readonly realized_today: number;
   readonly unrealized: number;
   readonly daily_pnl: number;
-  /** The portfolio limits of the defaults layer; strategies and symbols may override them. */
+  /**
+   * The portfolio limits of the defaults layer, as in force: lowered to a live authorisation's
+   * caps where the config is looser. Strategies and symbols may override them (and are capped too).
+   */
   readonly limits: ConfigDocument["risk"]["limits"];
 }
 
-/** Describe a risk state under its Snapshot and document. */
-export function riskReport(st: RiskState, snap: Snapshot, doc: ConfigDocument): RiskReport {
+/** Describe a risk state under its Snapshot and document (and the caps the engine holds it to). */
+export function riskReport(st: RiskState, snap: Snapshot, doc: ConfigDocument, caps: LimitCaps | null = null): RiskReport {
   const positions: PositionReport[] = [];
   for (let i = 0; i < snap.symbolCount; i++) {
     const o = i * SYM_WIDTH;
@@ -59,6 +63,6 @@ export function riskReport(st: RiskState, snap: Snapshot, doc: ConfigDocument): 
     realized_today: st.realizedToday,
     unrealized: st.unrealized,
     daily_pnl: st.dailyPnl(),
-    limits: doc.risk.limits,
+    limits: caps === null ? doc.risk.limits : capLimits(doc.risk.limits, caps),
   };
 }

@@ -29,7 +29,7 @@ describe("keel serve", () => {
 
     p.kill("SIGTERM");
     expect(await p.exited).toBe(0);
-    expect(await output.all()).toContain("keel: stopped");
+    expect(await output.all()).toContain("keel [paper]: stopped");
   });
 
   test("SIGINT stops it too, with open connections", async () => {

@@ -15,6 +15,8 @@ export function healthRoutes(app: Hono, d: AppDeps): void {
       mode: prepared.snapshot.mode === MODE_LIVE ? "live" : "paper",
       trading_state: TRADING_STATES[d.engine.decider.state.tradingState],
       uptime_s: Math.round((Date.now() - d.startedAt) / 1000),
+      // Live only: when this process stops trading unless restarted with a new authorisation.
+      ...(d.liveAuth === undefined ? {} : { live_auth_expires_at: new Date(d.liveAuth.expiresAt).toISOString() }),
     });
   });
 }

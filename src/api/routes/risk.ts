@@ -1,5 +1,6 @@
 /** `GET /risk` and the operator's trading-state verbs: halt, reduce, resume. */
 import type { Context, Hono } from "hono";
+import { describeAuthorisation } from "../../auth/verify.ts";
 import { riskReport } from "../../risk/report.ts";
 import type { AppDeps } from "../app.ts";
 import { fail } from "../errors.ts";
@@ -10,7 +11,8 @@ const VERBS = { halt: "HALTED", reduce: "REDUCING", resume: "ACTIVE" } as const;
 export function riskRoutes(app: Hono, d: AppDeps): void {
   app.get("/risk", (c) => {
     const { prepared } = d.control.current;
-    return c.json(riskReport(d.engine.decider.state, d.engine.snapshot, prepared.document));
+    const report = riskReport(d.engine.decider.state, d.engine.snapshot, prepared.document, d.engine.caps);
+    return c.json(d.liveAuth === undefined ? report : { ...report, live_authorisation: describeAuthorisation(d.liveAuth) });
   });
   for (const [verb, to] of Object.entries(VERBS)) {
     app.post(`/risk/${verb}`, async (c: Context) => {
@@ -21,6 +23,7 @@ export function riskRoutes(app: Hono, d: AppDeps): void {
         return fail(c, 400, "invalid_body", 'expected { "reason": "why" }: a non-empty string of at most 500 characters');
       }
       const r = d.control.setTradingState(to, reason.trim(), authorOf(c));
+      if (!r.ok) return fail(c, r.status, r.error, r.message);
       return c.json({ trading_state: r.to, previous: r.from });
     });
   }
