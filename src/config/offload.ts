@@ -8,7 +8,13 @@
 import type { Change } from "./diff.ts";
 import type { ConfigIssue, ConfigWarning } from "./errors.ts";
 import type { Format } from "./load.ts";
+import type { PatchPlan } from "./patchable.ts";
 import type { Prepared } from "./prepare.ts";
+
+/** A plan from the Worker: the plan, or why the patch is refused. */
+export type PatchResultData =
+  | { readonly ok: true; readonly plan: PatchPlan }
+  | { readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly missing?: boolean };
 import type { ConfigDocument } from "./schema.ts";
 import type { Shard } from "./shard.ts";
 import { fromParts, type SnapshotParts } from "./transfer.ts";
@@ -17,18 +23,24 @@ import { fromParts, type SnapshotParts } from "./transfer.ts";
 export const OFFLOAD_CHARS = 256 * 1024;
 
 export type WorkerRequest =
-  | { readonly id: number; readonly kind: "active"; readonly canonical: string }
+  /** The active document after a whole activation (hash: the version's, so the Worker can keep what it prepared). */
+  | { readonly id: number; readonly kind: "active"; readonly canonical: string; readonly hash: string }
   | { readonly id: number; readonly kind: "shard"; readonly shard: Shard }
   | { readonly id: number; readonly kind: "prepare"; readonly text: string; readonly format: Format }
   /** A one-symbol patch was activated on the engine's thread: keep the worker's copy in step. */
-  | { readonly id: number; readonly kind: "patched"; readonly symbol: string; readonly entry: unknown };
+  | { readonly id: number; readonly kind: "patched"; readonly symbol: string; readonly entry: unknown }
+  /** Plan a one-symbol patch of the active version the Worker prepared (config/patchable.ts). */
+  | { readonly id: number; readonly kind: "plan"; readonly symbol: string; readonly partial: Record<string, unknown> | null }
+  /** The last plan was activated (commit) or not (discard). */
+  | { readonly id: number; readonly kind: "commit" | "discard" };
 
 export type WorkerReply =
   | {
       readonly id: number; readonly ok: true; readonly canonical: string; readonly hash: string; readonly warnings: ConfigWarning[];
       readonly changes: Change[]; readonly parts: SnapshotParts; readonly maxWrites: number;
     }
-  | { readonly id: number; readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed?: boolean };
+  | { readonly id: number; readonly ok: true; readonly plan: PatchPlan }
+  | { readonly id: number; readonly ok: false; readonly issues: ConfigIssue[]; readonly warnings: ConfigWarning[]; readonly malformed?: boolean; readonly missing?: boolean };
 
 export type Outcome =
   /** maxWrites: the document's admin.max_config_writes_per_minute, so reading it parses nothing. */
@@ -90,9 +102,34 @@ export class ConfigWorker {
     this.worker.unref();
   }
 
-  /** Tell the worker which document is active now (after every activation, whoever made it). */
-  setActive(canonical: string): void {
-    this.worker.postMessage({ id: 0, kind: "active", canonical } satisfies WorkerRequest);
+  /** Tell the worker which document is active now (after every whole activation, whoever made it). */
+  setActive(canonical: string, hash: string): void {
+    this.worker.postMessage({ id: 0, kind: "active", canonical, hash } satisfies WorkerRequest);
+  }
+
+  /**
+   * Plan a one-symbol patch on the Worker, which holds the document and hash trie of a version it
+   * prepared: the engine's thread then only writes the slots. Answer commitPlan() or discardPlan().
+   */
+  plan(symbol: string, partial: Record<string, unknown> | null): Promise<PatchResultData> {
+    if (!this.alive) return Promise.resolve({ ok: false, issues: [{ path: "", code: "invalid", message: `config worker failed: ${this.failure}` }], warnings: [] });
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, (r) => {
+        if ("plan" in r) resolve({ ok: true, plan: r.plan });
+        else if (r.ok) resolve({ ok: false, issues: [{ path: "", code: "invalid", message: "config worker: a preparation answered a plan" }], warnings: [] });
+        else resolve({ ok: false, issues: r.issues, warnings: r.warnings, ...(r.missing === true ? { missing: true } : {}) });
+      });
+      this.worker.postMessage({ id, kind: "plan", symbol, partial } satisfies WorkerRequest);
+    });
+  }
+
+  commitPlan(): void {
+    this.worker.postMessage({ id: 0, kind: "commit" } satisfies WorkerRequest);
+  }
+
+  discardPlan(): void {
+    this.worker.postMessage({ id: 0, kind: "discard" } satisfies WorkerRequest);
   }
 
   prepare(text: string, format: Format): Promise<Outcome> {
@@ -115,7 +152,8 @@ export class ConfigWorker {
     }
     return new Promise((resolve) => {
       this.waiting.set(m.id, (r) => {
-        if (r.ok) resolve({ ok: true, prepared: lazyPrepared(r.canonical, r.hash, r.warnings, r.parts), changes: r.changes, maxWrites: r.maxWrites });
+        if ("plan" in r) resolve({ ok: false, issues: [{ path: "", code: "invalid", message: "config worker: a plan answered a prepare" }], warnings: [], malformed: false });
+        else if (r.ok) resolve({ ok: true, prepared: lazyPrepared(r.canonical, r.hash, r.warnings, r.parts), changes: r.changes, maxWrites: r.maxWrites });
         else resolve({ ok: false, issues: r.issues, warnings: r.warnings, malformed: r.malformed === true });
       });
       this.worker.postMessage(m);

@@ -8,7 +8,8 @@
 /// <reference lib="webworker" />
 import { changesOf } from "./diff.ts";
 import { parseText } from "./load.ts";
-import { prepareValue } from "./prepare.ts";
+import { Patchable, type PatchedDocument } from "./patchable.ts";
+import { prepareValue, type Prepared } from "./prepare.ts";
 import type { ConfigDocument } from "./schema.ts";
 import type { Shard } from "./shard.ts";
 import { toParts } from "./transfer.ts";
@@ -18,10 +19,17 @@ declare const self: Worker;
 
 let active: ConfigDocument | null = null;
 let shard: Shard | undefined;
+/** The last document this Worker prepared: kept so that, once activated, it can be patched. */
+let lastPrepared: Prepared | null = null;
+/** The active version as prepared here (document, trie, Snapshot), while it is the one patched here. */
+let activePrepared: Prepared | null = null;
+let patchable: Patchable | null = null;
+let pending: (() => PatchedDocument) | null = null;
 
 /** A preparation as the reply, with its change list against the active document. */
 function answerPrepared(id: number, p: ReturnType<typeof prepareValue>): WorkerReply {
   if (!p.ok) return { id, ok: false, issues: p.issues, warnings: p.warnings };
+  lastPrepared = p;
   const changes = active === null ? [] : changesOf(active, p.document);
   const maxWrites = p.document.admin.max_config_writes_per_minute;
   return { id, ok: true, canonical: p.canonical, hash: p.hash, warnings: p.warnings, changes, parts: toParts(p.snapshot), maxWrites };
@@ -33,7 +41,12 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   try {
     switch (m.kind) {
       case "active":
-        active = JSON.parse(m.canonical) as ConfigDocument;
+        // The version this Worker just prepared keeps its parsed document and trie for patches.
+        activePrepared = lastPrepared?.hash === m.hash ? lastPrepared : null;
+        active = activePrepared?.document ?? (JSON.parse(m.canonical) as ConfigDocument);
+        lastPrepared = null;
+        patchable = null;
+        pending = null;
         return;
       case "shard":
         shard = m.shard;
@@ -44,10 +57,32 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
         break;
       }
       case "patched":
+        // Patched on the engine's thread: this copy follows, and is no longer the one to patch here.
         if (active !== null) {
           if (m.entry === null) delete active.symbols[m.symbol];
           else active.symbols[m.symbol] = m.entry as ConfigDocument["symbols"][string];
         }
+        activePrepared = null;
+        patchable = null;
+        return;
+      case "plan": {
+        if (patchable === null) {
+          const base = activePrepared ?? (active === null ? null : prepareValue(active, shard));
+          if (base === null || !base.ok) throw new Error("no active document to patch");
+          patchable = new Patchable(base, shard);
+          active = base.document;
+        }
+        const r = patchable.plan(m.symbol, m.partial);
+        pending = r.ok ? r.commit : null;
+        reply = r.ok ? { id: m.id, ok: true, plan: r.plan } : { id: m.id, ok: false, issues: r.issues, warnings: r.warnings, ...(r.missing === true ? { missing: true } : {}) };
+        break;
+      }
+      case "commit":
+        pending?.();
+        pending = null;
+        return;
+      case "discard":
+        pending = null;
         return;
     }
   } catch (err) {

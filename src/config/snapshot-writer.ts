@@ -26,6 +26,14 @@ export type SymbolChange =
   /** Nothing compiled here changed (a symbol another shard owns). */
   | { readonly kind: "none" };
 
+/** What a one-symbol patch does to the slots (config/patchable.ts plans it, as data). */
+export type SlotPlan =
+  /** Write the symbol's slots (adding it when new), after adding `profile` when it is a new one. */
+  | { readonly kind: "set"; readonly symbol: string; readonly slots: SymbolSlots; readonly profile: Profile | null }
+  | { readonly kind: "remove"; readonly symbol: string }
+  /** Nothing compiled here changes (a symbol another shard owns). */
+  | { readonly kind: "none" };
+
 /** One symbol's compiled slots. */
 export interface SymbolSlots {
   readonly reference: number;
@@ -49,11 +57,17 @@ export class SnapshotWriter {
   /** Rows the last patch retired: free after the next one. */
   private retiring: number[] = [];
 
+  /**
+   * Start a lineage from `from`, the version just superseded by the first patch: its index Map and
+   * symbol list are taken over, not copied (nothing reads that version's after the swap); its
+   * typed arrays are copied once into buffers with spare rows.
+   */
   constructor(from: Snapshot) {
     const n = from.symbolCount;
     const rows = n + Math.max(64, n >> 1);
-    this.index = new Map(from.index);
-    this.symbols = from.symbols.slice(0, n);
+    this.index = from.index as Map<string, number>;
+    this.symbols = from.symbols as string[];
+    if (this.symbols.length !== n || Object.isFrozen(this.symbols)) this.symbols = this.symbols.slice(0, n);
     this.hot = from.hot.slice();
     this.profileObjects = from.profileObjects.slice();
     const row = new Int32Array(new SharedArrayBuffer(rows * 4));
@@ -69,6 +83,14 @@ export class SnapshotWriter {
       ...from, index: this.index, symbols: this.symbols, row, inst: new Float64Array(instBuffer), instI32: new Int32Array(instBuffer),
       profiles, hot: this.hot, profileObjects: this.profileObjects,
     };
+  }
+
+  /** Carry out a plan under the new version's hash. */
+  apply(plan: SlotPlan, hash: string): { snapshot: Snapshot; change: SymbolChange } {
+    if (plan.kind === "none") return { snapshot: this.rehash(hash), change: { kind: "none" } };
+    if (plan.kind === "remove") return this.remove(plan.symbol, hash);
+    if (plan.profile !== null) this.addProfile(plan.profile);
+    return this.set(plan.symbol, plan.slots, hash);
   }
 
   /** Add a profile to the table (ids are dense: `p.id` must be the next one). */

@@ -183,6 +183,39 @@ describe("PATCH /config/symbols/{symbol}", () => {
     expect((await r.json()).changes).toEqual([{ path: "symbols.MSFT.reference_price", from: expect.any(Number), to: 333 }]);
   });
 
+  test("after a whole PUT prepared on the config Worker, patches are planned there and land the same", async () => {
+    api = startApi({ worker: true });
+    const d = await doc(api);
+    d.symbols.MSFT.reference_price = 400;
+    expect((await api.call("/config", json(d))).status).toBe(200);
+    const before = allSlots(api.engine.snapshot);
+    const r1 = await api.call("/config/symbols/AAPL", json({ reference_price: 191, limits: { max_positions: 3 } }, "PATCH"));
+    expect(r1.status).toBe(200);
+    expect((await r1.json()).changes.map((c: any) => c.path)).toEqual(["symbols.AAPL.limits", "symbols.AAPL.reference_price"]);
+    expectOthersIdentical(before, api.engine.snapshot, "AAPL");
+    const aapl = slots(api.engine.snapshot, "AAPL")!;
+    expect(aapl.inst.slice(0, 4)).toEqual([191, 0.01, 1, 100]);
+    expect(aapl.profile.limits.max_positions).toBe(3);
+    expect(aapl.hot.maxPositions).toBe(3);
+    expect((await api.call("/config/symbols/NEWCO", json(NEW_SYMBOL, "PATCH"))).status).toBe(200);
+    expect((await api.call("/config/symbols/KO", { method: "DELETE" })).status).toBe(200);
+    expect((await api.call("/config/symbols/KO", { method: "DELETE" })).status).toBe(404);
+    expect((await api.call("/config/symbols/NEWCO", json({ lot_size: -1 }, "PATCH"))).status).toBe(422);
+    // The document the engine's thread writes out (base + changes) is the one the hash names.
+    const active = await doc(api);
+    expect(active.symbols.AAPL.reference_price).toBe(191);
+    expect(active.symbols.NEWCO).toMatchObject(NEW_SYMBOL);
+    expect(active.symbols.KO).toBeUndefined();
+    const again = prepareText(JSON.stringify(active), "json");
+    expect(again.ok && again.hash).toBe((await api.call("/config")).headers.get("etag")!.slice(1, -1));
+    const [s] = await signals(api, [{ id: "n", symbol: "NEWCO", side: "buy", strength: 1, price: 12.5 }]);
+    expect(s.status).toBe("accepted");
+    // A later whole PUT is diffed against the patched document on the Worker's side too.
+    active.symbols.NVDA.lot_size = 10;
+    const r = await api.call("/config", json(active));
+    expect((await r.json()).changes).toEqual([{ path: "symbols.NVDA.lot_size", from: 1, to: 10 }]);
+  });
+
   test("a new incomplete symbol is 422 with the missing paths; nothing changes", async () => {
     api = startApi();
     const r = await api.call("/config/symbols/NEWCO", json({ sector: "tech" }, "PATCH"));

@@ -7,6 +7,7 @@ import { prepareText } from "../../src/config/prepare.ts";
 import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
 import { B_CRC, encodeBuffer, H_ACTIVE, H_SEQ, PAGE, RECORD_F64_COUNT } from "../../src/export/snapshot-layout.ts";
 import { Patchable } from "../../src/config/patchable.ts";
+import { SnapshotWriter } from "../../src/config/snapshot-writer.ts";
 import { rng } from "../../bench/gen-config.ts";
 import { SnapshotFileError, SnapshotReader } from "../../src/export/snapshot-reader.ts";
 import { comparable, expectedRecord, freshWriter, prepared, randomDocument } from "./fixtures.ts";
@@ -245,6 +246,7 @@ describe("snapshot file: one-symbol patches", () => {
     const { path, writer } = fresh();
     const p = prepared(generateDocument(3000, { seed: 9, overrideEvery: 4 }));
     const patchable = new Patchable(p);
+    const slotWriter = new SnapshotWriter(p.snapshot);
     const rand = rng(5);
     writer.write(p.snapshot, 1, 1000);
     const size = statSync(path).size;
@@ -260,8 +262,9 @@ describe("snapshot file: one-symbol patches", () => {
         : r < 0.14 ? patchable.plan(symbol, null)
         : patchable.plan(symbol, rand() < 0.5 ? { reference_price: 1 + v } : { limits: { max_positions: 1 + (v % 7) } });
       if (!plan.ok) throw new Error(JSON.stringify(plan.issues));
-      const { prepared: next, change } = plan.plan.commit();
-      snap = next.snapshot;
+      plan.commit();
+      const { snapshot: next, change } = slotWriter.apply(plan.plan.slots, plan.plan.hash);
+      snap = next;
       const changed = change.kind === "update" ? [change.index] : change.kind === "none" ? [] : undefined;
       if (changed === undefined) whole++;
       else patched++;
@@ -276,7 +279,7 @@ describe("snapshot file: one-symbol patches", () => {
       const base = PAGE + active * ((size - PAGE) / 2);
       expect(Buffer.compare(bytes.subarray(base, base + expected.length), Buffer.from(expected))).toBe(0);
       expect(crc32(bytes.subarray(base + 4, base + expected.length)) >>> 0).toBe(view.getUint32(base + B_CRC, true));
-      if (v % 10 === 0) expectAllSymbols(SnapshotReader.open(path), { ...next, snapshot: snap } as ReturnType<typeof prepared>, v);
+      if (v % 10 === 0) expectAllSymbols(SnapshotReader.open(path), { ...p, snapshot: snap } as ReturnType<typeof prepared>, v);
     }
     expect(patched).toBeGreaterThan(40);
     expect(whole).toBeGreaterThan(2);
