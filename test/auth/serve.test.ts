@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { cleanup, freePort, Output, spawn, type Proc } from "../cli/serve-helpers.ts";
+import { cleanup, exchange, freePort, Output, spawn, type Proc } from "../cli/serve-helpers.ts";
 import { keel } from "../crash/harness.ts";
 import { cleanupDirs, dataWithTrust, liveConfig, tamperByte, tempDir, testKey, token, type TestKey } from "./fixtures.ts";
 
@@ -44,25 +44,7 @@ async function startLive(data: string, args: string[]): Promise<{ p: Proc; out: 
 
 /** One signal over the ingest socket, its reply. */
 async function signal(port: number, line: object): Promise<any> {
-  const { promise, resolve, reject } = Promise.withResolvers<any>();
-  let buf = "";
-  const sock = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, d) {
-        buf += d.toString();
-        if (buf.includes("\n")) resolve(JSON.parse(buf.slice(0, buf.indexOf("\n"))));
-      },
-      close: () => reject(new Error(`closed: ${buf}`)),
-    },
-  });
-  sock.write(`${JSON.stringify(line)}\n`);
-  try {
-    return await promise;
-  } finally {
-    sock.end();
-  }
+  return (await exchange(port, `${JSON.stringify(line)}\n`, 1))[0];
 }
 
 describe("keel serve refuses live trading without a valid authorisation: exit 3, one line, nothing written", () => {
