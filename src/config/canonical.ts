@@ -14,11 +14,33 @@ import { HashTrie } from "./hash-trie.ts";
 import { sha256 } from "./sha256.ts";
 
 /**
- * JSON with object keys sorted recursively. Objects whose keys are already in order (most of a
- * parsed document) pass through untouched, and the one native JSON.stringify does the writing.
+ * JSON with object keys sorted recursively. A value already in key order (a parsed document is:
+ * schema.ts declares every object's keys sorted) is written by the plain native JSON.stringify;
+ * anything else goes through a sorting replacer.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, sortKeys);
+  return inOrder(value) ? JSON.stringify(value) : JSON.stringify(value, sortKeys);
+}
+
+/** Every object's own keys already sorted, at every level. */
+function inOrder(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!inOrder(x)) return false;
+    return true;
+  }
+  // A toJSON (a Date, say) writes something else than its keys: let the replacer path see it.
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
+  let prev = "";
+  let first = true;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    if (!first && k < prev) return false;
+    first = false;
+    prev = k;
+    if (!inOrder((v as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 function sortKeys(this: unknown, _key: string, value: unknown): unknown {
@@ -71,15 +93,9 @@ export function canonicalText(doc: ConfigDocument): string {
 export function canonicalize(doc: ConfigDocument): { canonical: string; hash: string; trie: HashTrie } {
   const names = Object.keys(doc.symbols);
   if (!isSorted(names)) names.sort();
-  const parts = new Map<string, string>();
-  let symbols = "";
-  for (let i = 0; i < names.length; i++) {
-    const t = entryText(doc, names[i]!);
-    parts.set(names[i]!, t);
-    symbols += (i === 0 ? "" : ",") + t;
-  }
-  const trie = HashTrie.build(names, (n) => parts.get(n)!);
+  const texts = names.map((n) => entryText(doc, n));
   // Later updates read the live document; the texts of this build are not kept.
-  trie.rebind((n) => entryText(doc, n));
+  const trie = HashTrie.build(names, (n) => entryText(doc, n), texts);
+  const symbols = texts.join(",");
   return { canonical: withSymbols(doc, `{${symbols}}`), hash: documentHash(doc, trie.digest), trie };
 }

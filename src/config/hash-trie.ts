@@ -67,19 +67,18 @@ export class HashTrie {
 
   private constructor(
     root: Node,
-    private text: EntryText,
+    private readonly text: EntryText,
   ) {
     this.root = root;
   }
 
-  /** Read entries through `text` from now on (a builder's cache can then be dropped). */
-  rebind(text: EntryText): void {
-    this.text = text;
-  }
-
-  /** Build over `names`; `text(name)` gives each entry's hashed text (see the file comment). */
-  static build(names: readonly string[], text: EntryText): HashTrie {
-    return new HashTrie(subtree(names, text, 0), text);
+  /**
+   * Build over `names`; `text(name)` gives each entry's hashed text (see the file comment).
+   * `texts`, when given, holds them already, index for index with `names` (a whole document's
+   * build: no look-up per name).
+   */
+  static build(names: readonly string[], text: EntryText, texts?: readonly string[]): HashTrie {
+    return new HashTrie(subtree(names, texts === undefined ? (i) => text(names[i]!) : (i) => texts[i]!, 0), text);
   }
 
   /** The root digest. */
@@ -107,7 +106,7 @@ function update(node: Node, name: string, key: number, depth: number, present: b
     else if (!present && found) names.splice(at, 1);
     else if (!present) return node;
     // Over capacity: rebuild this subtree as a branch (at most LEAF_MAX + 1 names).
-    if (names.length > LEAF_MAX && depth < MAX_DEPTH) return subtree(names, text, depth);
+    if (names.length > LEAF_MAX && depth < MAX_DEPTH) return subtree(names, (i) => text(names[i]!), depth);
     return leafOf(names, text);
   }
   const k = nibble(key, depth);
@@ -124,16 +123,32 @@ function update(node: Node, name: string, key: number, depth: number, present: b
   return branchOf(children, count);
 }
 
-/** The node over `names` at `depth`, in the trie's one shape (see the file comment). */
-function subtree(names: readonly string[], text: EntryText, depth: number): Node {
-  const keys = names.map(nameKey);
+/**
+ * The node over `names` at `depth`, in the trie's one shape (see the file comment); `textAt(i)` is
+ * names[i]'s text. Names are put in order once; the partition below is stable, so every leaf
+ * comes out in order without sorting it.
+ */
+function subtree(names: readonly string[], textAt: (i: number) => string, depth: number): Node {
+  let order = names.map((_, i) => i);
+  if (!isSorted(names)) order = order.sort((a, b) => byName(names[a]!, names[b]!));
+  const keys = new Uint32Array(names.length);
+  for (let i = 0; i < names.length; i++) keys[i] = nameKey(names[i]!);
   const make = (idx: number[], d: number): Node => {
-    if (idx.length <= LEAF_MAX || d === MAX_DEPTH) return leafOf(idx.map((i) => names[i]!).sort(byName), text);
+    if (idx.length <= LEAF_MAX || d === MAX_DEPTH) {
+      let body = "";
+      for (let k = 0; k < idx.length; k++) body += (k === 0 ? "" : ",") + textAt(idx[k]!);
+      return { leaf: true, names: idx.map((i) => names[i]!), digest: sha256(body) };
+    }
     const parts: number[][] = Array.from({ length: 16 }, () => []);
     for (const i of idx) parts[nibble(keys[i]!, d)]!.push(i);
     return branchOf(parts.map((p) => (p.length === 0 ? null : make(p, d + 1))), idx.length);
   };
-  return make(names.map((_, i) => i), depth);
+  return make(order, depth);
+}
+
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
 }
 
 function leafOf(names: string[], text: EntryText): Leaf {

@@ -236,13 +236,13 @@ describe("required symbol fields", () => {
     });
   }
 
-  test("an empty symbol reports all four", () => {
+  test("an empty symbol reports all four, in the document's (sorted) key order", () => {
     const d = docWith((d) => (d.symbols.MSFT = {}));
     expect(pathsAndCodes(issuesOf(d))).toEqual([
-      ["symbols.MSFT.sector", "invalid_type"],
-      ["symbols.MSFT.reference_price", "invalid_type"],
-      ["symbols.MSFT.tick_size", "invalid_type"],
       ["symbols.MSFT.lot_size", "invalid_type"],
+      ["symbols.MSFT.reference_price", "invalid_type"],
+      ["symbols.MSFT.sector", "invalid_type"],
+      ["symbols.MSFT.tick_size", "invalid_type"],
     ]);
   });
 });
