@@ -66,6 +66,16 @@ export const J_SECTOR = 12;
 export const J_STRATEGY = 13;
 export const J_PROFILE = 14;
 
+/**
+ * Spare instrument rows and profile rows compiled after the live ones. `keel serve --workers N`
+ * patches one symbol in place (src/workers/generation.ts): it writes the symbol's new row (and,
+ * when its effective values are new, a new profile) into this headroom, then publishes it with one
+ * Atomics.store on `row`, so every Worker sees the patch without a message. Once the headroom is
+ * used up, a patch is delivered as a full reload. 64 rows and 16 profiles are 7 KiB per version.
+ */
+export const PATCH_ROWS = 64;
+export const PATCH_PROFILES = 16;
+
 export const METHOD_FIXED = 0;
 export const METHOD_SCALED = 1;
 export const ORDER_LIMIT = 0;
