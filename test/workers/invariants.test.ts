@@ -45,7 +45,7 @@ test(
       let orders = 0;
       for (const r of results) {
         const log = r.log as Int32Array;
-        for (let k = 0; k < log.length; k += 2) pos[log[k]!] += log[k + 1]!;
+        for (let k = 0; k < log.length; k += 2) pos[log[k]!] = pos[log[k]!]! + log[k + 1]!;
         orders += log.length / 2;
       }
       const sectors = new Array<number>(snap.sectors.length).fill(0);
@@ -56,7 +56,7 @@ test(
         const r = snap.row[i]!;
         const e = exposureUnits(pos[i]!, snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!);
         gross += e;
-        sectors[snap.instI32[r * INST_I32_WIDTH + J_SECTOR]!] += e;
+        { const sec = snap.instI32[r * INST_I32_WIDTH + J_SECTOR]!; sectors[sec] = sectors[sec]! + e; }
       }
       expect(state.dailyTrades()).toBe(orders);
       expect(state.openPositions()).toBe(pos.filter((p) => p !== 0).length);
