@@ -107,7 +107,8 @@ export class SharedDecider {
         this.nextDayStart = dayStart(d + 1, snap.dayResetMinute);
       }
     }
-    const tradingState = Atomics.load(W, H_STATE);
+    // Plain int32 reads where no ordering is needed (never torn: int32 is the atomic unit).
+    const tradingState = W[H_STATE]!;
     if (tradingState === HALTED) return R.TRADING_HALTED;
 
     if (Math.abs(price - ref) * 10_000 > pr.priceCollarBps * ref) return R.PRICE_COLLAR;
@@ -115,7 +116,7 @@ export class SharedDecider {
 
     // The daily loss is the journal writer's figure (it holds marks and fills), published after
     // every batch; the first Worker to see it over the limit halts everyone.
-    if (Atomics.load(W, H_LOSS) > pr.maxDailyLoss) {
+    if (W[H_LOSS]! > pr.maxDailyLoss) {
       if (Atomics.compareExchange(W, H_STATE, tradingState, HALTED) === tradingState) this.halted = true;
       return R.MAX_DAILY_LOSS;
     }
@@ -147,6 +148,8 @@ export class SharedDecider {
     const sectorWord = this.state.sectorWord(sector);
     let tokenTaken = false;
     const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
+    const tw = wrapMs(ts);
+    const pxHash = priceHash(px);
     for (;;) {
       const pos = Atomics.load(W, q + Y_POS);
       const absPos = Math.abs(pos);
@@ -189,7 +192,6 @@ export class SharedDecider {
         // GCRA on the signal clock: a token is due when the arrival time is at most
         // (rate - 1) intervals ahead; checked, then the duplicate, then taken, so a duplicate
         // spends no token (as in decide.ts).
-        const tw = wrapMs(ts);
         const tolerance = (pr.maxOrdersPerSecond - 1) * interval;
         let code: number = R.ACCEPTED;
         for (;;) {
@@ -200,8 +202,8 @@ export class SharedDecider {
             break;
           }
           if (
-            Atomics.load(W, q + Y_DUP_QTY) === next - pos && Atomics.load(W, q + Y_DUP_PX) === priceHash(px) &&
-            Math.abs((tw - Atomics.load(W, q + Y_DUP_TS)) | 0) < pr.duplicateWindowMs
+            // Duplicate detection is a comparison, not a reservation: plain reads and writes.
+            W[q + Y_DUP_QTY] === next - pos && W[q + Y_DUP_PX] === pxHash && Math.abs((tw - W[q + Y_DUP_TS]!) | 0) < pr.duplicateWindowMs
           ) {
             code = R.DUPLICATE_ORDER;
             break;
@@ -232,9 +234,9 @@ export class SharedDecider {
         Atomics.add(W, sectorWord, dExpo);
       }
       if (next === 0) Atomics.sub(W, H_OPEN, 1);
-      Atomics.store(W, q + Y_DUP_TS, wrapMs(ts));
-      Atomics.store(W, q + Y_DUP_QTY, next - pos);
-      Atomics.store(W, q + Y_DUP_PX, priceHash(px));
+      W[q + Y_DUP_TS] = tw;
+      W[q + Y_DUP_QTY] = next - pos;
+      W[q + Y_DUP_PX] = pxHash;
 
       this.symbolIndex = i;
       this.side = side;

@@ -70,7 +70,8 @@ export function tradesWord(day: number, count: number): number {
 
 /** The signal clock as int32 ms (modulo 2^32): differences are exact within 24.8 days. */
 export function wrapMs(ts: number): number {
-  return Math.floor(ts) % 4294967296 | 0;
+  const t = Math.floor(ts);
+  return (t - Math.floor(t / 4294967296) * 4294967296) | 0;
 }
 
 /** A 32-bit hash of a float64 price for duplicate detection (equal prices, equal hashes). */
