@@ -23,7 +23,7 @@ import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
   DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_UNSET, TRADES_BITS, TRADES_MAX, wrapMs,
-  Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_POS, Y_TAT, exposureUnits,
+  Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
 } from "../risk/shared-state.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
@@ -31,6 +31,11 @@ import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
 const EPS = 1e-9;
+
+/** A bucket never used has no last time either (its word is still 0). */
+function tatEmpty(tat: number): boolean {
+  return tat === TAT_EMPTY;
+}
 
 export class SharedDecider {
   gen: Generation;
@@ -193,10 +198,14 @@ export class SharedDecider {
         // (rate - 1) intervals ahead; checked, then the duplicate, then taken, so a duplicate
         // spends no token (as in decide.ts).
         const tolerance = (pr.maxOrdersPerSecond - 1) * interval;
+        // A late signal is judged at the latest time the bucket has seen (see Y_LAST).
+        const last = W[q + Y_LAST]!;
+        const te = ((tw - last) | 0) > 0 || tatEmpty(W[q + Y_TAT]!) ? tw : last;
+        W[q + Y_LAST] = te;
         let code: number = R.ACCEPTED;
         for (;;) {
           const tat = Atomics.load(W, q + Y_TAT);
-          const ahead = tat === TAT_EMPTY ? -1 : (tat - tw) | 0;
+          const ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
           if (ahead > tolerance) {
             code = R.MAX_ORDERS_PER_SECOND;
             break;
@@ -208,7 +217,7 @@ export class SharedDecider {
             code = R.DUPLICATE_ORDER;
             break;
           }
-          const nt = ((ahead > 0 ? tat : tw) + interval) | 0;
+          const nt = ((ahead > 0 ? tat : te) + interval) | 0;
           if (Atomics.compareExchange(W, q + Y_TAT, tat, nt) === tat) {
             break;
           }

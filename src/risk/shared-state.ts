@@ -20,7 +20,7 @@
  * counter do not invalidate another's line:
  *   line 0..4       trading state, trades word, open positions, gross exposure, daily loss
  *   line 5..5+K     exposure per sector id
- *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash
+ *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash, last ts
  */
 import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
 import { ACTIVE } from "./trading-state.ts";
@@ -42,6 +42,13 @@ export const Y_DUP_TS = 2;
 export const Y_DUP_QTY = 3;
 /** A 32-bit hash of the last order's price (duplicate detection compares it, not the float). */
 export const Y_DUP_PX = 4;
+/**
+ * The latest signal time the symbol's bucket was checked at (wrapped ms). A late signal is judged
+ * at this time, not its own, as decide.ts judges it at the bucket's last refill: it spends a
+ * token if one is left and is never refused for being late. A plain word: a stale read only
+ * makes the check stricter.
+ */
+export const Y_LAST = 5;
 export const SYM_I32 = 8;
 
 export const TAT_EMPTY = -2147483648;

@@ -12,7 +12,7 @@
 import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_PROFILE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
 import {
   exposureUnits, H_GROSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, TAT_EMPTY, TRADES_MAX, TRADES_UNSET, tradesWord, wrapMs,
-  Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_TAT, Y_POS,
+  Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_TAT, Y_POS,
 } from "../risk/shared-state.ts";
 import { SYM_WIDTH, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_POS, S_TOKENS, S_TOKEN_TS, type RiskState } from "../risk/state.ts";
 
@@ -47,6 +47,7 @@ export function sharedFrom(snap: Snapshot, st: RiskState, loss: number, old?: { 
       W[q + Y_DUP_TS] = V[p + Y_DUP_TS]!;
       W[q + Y_DUP_QTY] = V[p + Y_DUP_QTY]!;
       W[q + Y_DUP_PX] = V[p + Y_DUP_PX]!;
+      W[q + Y_LAST] = V[p + Y_LAST]!;
       continue;
     }
     // From the recovered float state: the bucket's deficit in tokens becomes time ahead.
@@ -57,6 +58,7 @@ export function sharedFrom(snap: Snapshot, st: RiskState, loss: number, old?: { 
       const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
       const ahead = Math.ceil(((pr.bucketMilli - tokens) / 1000) * interval);
       W[q + Y_TAT] = ahead > 0 ? (wrapMs(st.sym[o + S_TOKEN_TS]!) + ahead) | 0 : TAT_EMPTY;
+      W[q + Y_LAST] = wrapMs(st.sym[o + S_TOKEN_TS]!);
     }
     if (Number.isFinite(st.sym[o + S_DUP_TS]!)) {
       W[q + Y_DUP_TS] = wrapMs(st.sym[o + S_DUP_TS]!);
