@@ -11,10 +11,10 @@ import { generateDocument, rng } from "./gen-config.ts";
 
 export const RING = 4096;
 /**
- * Signal-clock step per decision: a trading day is then 432,000 decisions, under the 2^20 trades a
+ * Signal-clock step per decision: a trading day is then 216,000 decisions per Worker, well under the 2^20 trades a
  * day the shared state counts, so max_daily_trades never rejects and every signal is accepted.
  */
-export const STEP_MS = 200;
+export const STEP_MS = 400;
 
 export function benchSnapshot(n: number): { snap: Snapshot; refs: Map<string, number> } {
   const raw = generateDocument(n, { overrideEvery: 0 }) as { risk: { limits: Record<string, number>; sectors: Record<string, { max_gross_exposure: number }> }; trading: { position_sizing: Record<string, number> } };

@@ -17,11 +17,15 @@ import { benchSignals, benchSnapshot, RING, STEP_MS, type BenchJob } from "./wor
 
 const N = 500;
 const { snap, refs } = benchSnapshot(N);
+// Each bench its own signal objects and clock, so neither sees the other's writes.
 const signals = benchSignals(snap, refs, 1);
+const signals2 = benchSignals(snap, refs, 1);
 const plain = new Decider(snap, 1);
 const shared = new SharedDecider(Generation.create(snap, 1), new SharedRiskState(snap.symbolCount, snap.sectors.length));
 let j = 0;
 let clock = Date.UTC(2026, 10, 25, 14, 30);
+let j2 = 0;
+let clock2 = clock;
 
 summary(() => {
   bench("decide.ts (single-threaded RiskState)", () => {
@@ -30,8 +34,8 @@ summary(() => {
     return do_not_optimize(plain.decide(s));
   }).baseline(true);
   bench("shared-decide.ts (Atomics, SharedRiskState)", () => {
-    const s = signals[j++ & (RING - 1)]!;
-    s.ts = clock += STEP_MS;
+    const s = signals2[j2++ & (RING - 1)]!;
+    s.ts = clock2 += STEP_MS;
     return do_not_optimize(shared.decide(s));
   });
 });
