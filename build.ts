@@ -8,8 +8,9 @@ export {};
 const outfile = process.argv[2] ?? "dist/keel";
 const started = performance.now();
 const result = await Bun.build({
-  // The config Worker is its own entrypoint: a compiled binary only carries workers listed here.
-  entrypoints: ["./src/main.ts", "./src/config/prepare-worker.ts"],
+  // The config Worker and the engine Worker are entrypoints of their own: a compiled binary only
+  // carries the workers listed here (config/offload.ts and workers/pool.ts find them under their folders).
+  entrypoints: ["./src/main.ts", "./src/config/prepare-worker.ts", "./src/workers/engine-worker.ts"],
   compile: { outfile, autoloadBunfig: false, autoloadDotenv: false },
   minify: true,
   sourcemap: "linked",

@@ -20,6 +20,8 @@ import { ConfigWorker } from "../config/offload.ts";
 import { parseShard } from "../config/shard.ts";
 import { Control } from "../engine/control.ts";
 import { EventBus } from "../events/bus.ts";
+import { WorkerPool } from "../workers/pool.ts";
+import { availableParallelism } from "node:os";
 import { SNAPSHOT_FILE, startSnapshotExport } from "../export/snapshot-file.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { prepareText } from "../config/prepare.ts";
@@ -42,7 +44,7 @@ export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
-                  [--export-snapshot | --no-export-snapshot] [--shard I/N]
+                  [--export-snapshot | --no-export-snapshot] [--shard I/N] [--workers N|auto]
                   [--live-auth TOKEN|FILE] [--trusted-key FILE]...
 
 Run the engine. Strategies send signals to the ingest socket as newline-delimited JSON and read
@@ -72,6 +74,13 @@ Options:
   --shard I/N         run shard I of N (0-based): compile and trade only the symbols whose rendezvous
                       hash picks shard I ('keel shard SYMBOL --of N' tells the owner); a signal for
                       another shard's symbol is rejected wrong_shard with the owner's index
+  --workers N|auto    decide on N engine Worker threads (default 1: the single-threaded engine; auto:
+                      one per core, ${availableParallelism()} here). They share one compiled config and one
+                      risk state in shared memory (every limit is reserved with Atomics, so none is
+                      exceeded however the Workers interleave) and the ingest port (the kernel spreads
+                      connections). The journal stays one writer on the main thread; a reply is still
+                      sent only once its order is committed. A Worker that dies is replaced and
+                      trading HALTS with the reason until an operator resumes
   --live-auth TOKEN|FILE  the live trading authorisation ('keel auth sign'), or a file holding it;
                       required when trading.mode = "live", ignored (with a warning) in paper mode
   --trusted-key FILE  a public key (SPKI PEM, 'keel auth keygen' writes it) the token must verify
@@ -98,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       config: { type: "string" }, data: { type: "string" }, admin: { type: "string" }, ingest: { type: "string" }, "retain-days": { type: "string" },
-      "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" }, shard: { type: "string" },
+      "export-snapshot": { type: "boolean" }, "no-export-snapshot": { type: "boolean" }, shard: { type: "string" }, workers: { type: "string" },
       "live-auth": { type: "string" }, "trusted-key": { type: "string", multiple: true },
     },
     0,
@@ -114,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsedShard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (typeof parsedShard === "string") throw new UsageError(`--shard: ${parsedShard}`);
   const shard = parsedShard;
+  const workers = parseWorkers(values.workers);
 
   // Listen for SIGINT/SIGTERM before anything starts: Bun installs a handler only an event-loop
   // turn after process.on(), so one registered after "running" could miss an early SIGTERM.
@@ -240,9 +250,15 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   const where = formatAddress(ingestAt.host, ingestAt.port);
-  let ingest: Ingest;
+  let ingest: Ingest | WorkerPool;
   try {
-    ingest = startIngest({
+    ingest = workers > 1
+      ? await WorkerPool.start({
+          count: workers, engine, journal: store.journal, bus, host: ingestAt.host, port: ingestAt.port, ...(shard ? { shard } : {}),
+          log: say,
+          onCommitFailed: (err) => control.setTradingState("HALTED", `journal commit failed: ${err.message}`, "engine"),
+        })
+      : startIngest({
       host: ingestAt.host,
       port: ingestAt.port,
       engine,
@@ -266,7 +282,7 @@ export async function run(argv: string[]): Promise<number> {
     tokens = loadTokens(dataDir);
     const app = createApp({
       control, engine, store, bus, tokens, keelVersion: pkg.version, startedAt: Date.now(),
-      stats: { ingestConnections: () => ingest.connections, journalBatchRows: batchRows, reloadNs },
+      stats: { ingestConnections: () => ("connections" in ingest ? ingest.connections : 0), journalBatchRows: batchRows, reloadNs },
       ...(auth === null ? {} : { liveAuth: auth }),
     });
     server = Bun.serve({ hostname: adminAt.host, port: adminAt.port, fetch: app.fetch, idleTimeout: 0 });
@@ -285,7 +301,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!isLoopback(ingestAt.host)) {
     complain(`warning: ingest on ${where} accepts signals from the network without authentication`);
   }
-  say(`ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}`);
+  if (ingest instanceof WorkerPool) {
+    // POST /signals decides on this thread, against the Workers' shared state, not the recording Engine's.
+    const pool = ingest;
+    engine.process = (s) => pool.process(s);
+  }
+  say(
+    `ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}` +
+      (ingest instanceof WorkerPool ? `, ${workers} engine workers` : ""),
+  );
   const snapshotPath = join(dataDir, SNAPSHOT_FILE);
   // Written now and on every config_changed; a failure is reported and trading goes on without it.
   // Started last, so the failure paths above need not stop it: no request is handled before here.
@@ -305,22 +329,33 @@ export async function run(argv: string[]): Promise<number> {
   say("running; Ctrl-C to stop");
 
   const signal = await stopSignal;
-  say(`${signal}; stopping, ${ingest.connections} open connection(s)`);
+  say(`${signal}; stopping` + ("connections" in ingest ? `, ${ingest.connections} open connection(s)` : `, ${workers} engine workers`));
   retention.stop();
   expiry?.stop();
   server.stop(true);
   worker.terminate();
   snapshotExport?.stop();
+  // The Workers send what they decided and wait for its commits (this thread keeps committing).
+  if (ingest instanceof WorkerPool) await ingest.stop();
   // Commit what was decided, so the replies waiting for it go out before the sockets close.
   try {
     store.journal.flush();
   } catch (err) {
     complain(`journal: ${err instanceof Error ? err.message : String(err)}`);
   }
-  await ingest.stop();
+  if (!(ingest instanceof WorkerPool)) await ingest.stop();
   close();
   say("stopped");
   return 0;
+}
+
+/** --workers: a whole number from 1 to 256, or auto (one per core). */
+function parseWorkers(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (v === "auto") return availableParallelism();
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 256) throw new UsageError(`--workers expects a whole number from 1 to 256 or 'auto', got '${v}'`);
+  return n;
 }
 
 function formatAddress(host: string, port: number): string {

@@ -198,6 +198,31 @@ export class Decider {
     return R.ACCEPTED;
   }
 
+  /**
+   * Roll the day and mark symbol i at `price` as decide() does, for a decision made elsewhere (an
+   * engine Worker's, journaled here by the one writer: workers/pool.ts). Not the hot path.
+   */
+  markAt(i: number, price: number, ts: number): void {
+    const snap = this.snap;
+    const st = this.state;
+    if (ts >= st.nextDayStart) {
+      const day = tradingDay(ts, snap.dayResetMinute);
+      if (day > st.day) st.rollDay(day, snap.dayResetMinute);
+    }
+    const S = st.sym;
+    const q = i * SYM_WIDTH;
+    const pos = S[q + S_POS]!;
+    if (pos !== 0) {
+      const move = price - S[q + S_MARK]!;
+      const absPos = Math.abs(pos);
+      const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
+      st.gross += absPos * move;
+      st.sectorExpo[sector] = st.sectorExpo[sector]! + absPos * move;
+      st.unrealized += pos * move;
+    }
+    S[q + S_MARK] = price;
+  }
+
   /** Reused by fill(): the position arithmetic works on a PositionState. */
   private readonly fillScratch: PositionState = { position: 0, avgPrice: 0, realized: 0 };
 

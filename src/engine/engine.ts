@@ -35,6 +35,21 @@ import type { Signal } from "./signal.ts";
 
 export type VenueFactory = (onFill: (f: Fill) => void) => Venue;
 
+/** An order decided on an engine Worker, as it reaches the journal writer. */
+export interface DecidedOrder {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: number;
+  readonly qty: number;
+  readonly price: number;
+  readonly orderType: number;
+  readonly tif: number;
+  readonly slippageBps: number;
+  readonly signalPrice: number;
+  readonly ts: number;
+  readonly configVersion: number;
+}
+
 export class Engine {
   readonly decider: Decider;
   readonly venue: Venue;
@@ -225,6 +240,70 @@ export class Engine {
       ts: d.ts,
     });
     return { id: s.id, status: "accepted", order, config_version };
+  }
+
+  /**
+   * Record an order an engine Worker decided against the shared risk state (workers/pool.ts): the
+   * same journal rows, paper fill and risk-state arithmetic as process() after an accept, so the
+   * journal, recovery, `keel state` and GET /risk are the same whoever decided. A symbol a reload
+   * has removed meanwhile is journaled all the same (it was acknowledged) but not tracked.
+   */
+  applyOrder(o: DecidedOrder): void {
+    const d = this.decider;
+    const i = d.snap.index.get(o.symbol);
+    if (i !== undefined) {
+      d.markAt(i, o.signalPrice, o.ts);
+      if (this.journal !== null && this.markState.length > i) {
+        if (this.markState[i] === 0) this.dirty[this.dirtyN++] = i;
+        this.markState[i] = 2;
+      }
+    }
+    const st = d.state;
+    st.dailyTrades++;
+    if (o.ts > this.lastTs) this.lastTs = o.ts;
+    this.outcomes[ACCEPTED]!++;
+    const j = this.journal;
+    if (j !== null) {
+      const r = this.orderRow;
+      r.id = o.id;
+      r.symbol = o.symbol;
+      r.side = o.side;
+      r.qty = o.qty;
+      r.price = o.price;
+      r.orderType = o.orderType;
+      r.tif = o.tif;
+      r.configVersion = o.configVersion;
+      r.signalPrice = o.signalPrice;
+      r.ts = o.ts;
+      r.day = st.day;
+      j.order(r);
+    }
+    this.venue.submit({
+      id: o.id, symbolIndex: i ?? -1, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, orderType: o.orderType,
+      slippageBps: o.slippageBps, ts: o.ts,
+    });
+    this.record();
+  }
+
+  /** A Worker's reject that marked a symbol (it passed the collar): the mark, as process() keeps it. */
+  applyMark(symbol: string, price: number, ts: number, code: number): void {
+    this.outcomes[code]!++;
+    const d = this.decider;
+    const i = d.snap.index.get(symbol);
+    if (i === undefined) return;
+    d.markAt(i, price, ts);
+    if (ts > this.lastTs) this.lastTs = ts;
+    if (this.journal !== null && this.markState.length > i) {
+      if (this.markState[i] === 0) this.dirty[this.dirtyN++] = i;
+      this.markState[i] = 1;
+    }
+    this.record();
+  }
+
+  /** Today's loss (positive) as max_daily_loss compares it: realised today plus the unrealised change. */
+  dailyLoss(): number {
+    const st = this.decider.state;
+    return st.unrealizedAtDayStart - st.realizedToday - st.unrealized;
   }
 
   /** Move to a trading state by an operator's or the system's decision; journaled and published. */

@@ -18,9 +18,8 @@
  * tells the engine (which halts).
  */
 import type { Socket, TCPSocketListener } from "bun";
-import type { Engine } from "../engine/engine.ts";
-import { errorReply } from "../engine/order.ts";
-import { toSignal } from "../engine/signal.ts";
+import { errorReply, type Reply } from "../engine/order.ts";
+import { toSignal, type Signal } from "../engine/signal.ts";
 
 /** Per-connection bounds, in bytes. */
 export interface IngestLimits {
@@ -39,7 +38,13 @@ export const DEFAULT_LIMITS: IngestLimits = { maxLine: 64 * 1024, highWater: 102
 export interface IngestOptions {
   readonly host: string;
   readonly port: number;
-  readonly engine: Engine;
+  /** What decides: the Engine, or an engine Worker's shared decider (workers/engine-worker.ts). */
+  readonly engine: { process(s: Signal): Reply };
+  /**
+   * Share the port with other listeners of this process (SO_REUSEPORT: the kernel spreads
+   * connections across them). Engine Workers use it; the caller checks the port is free first.
+   */
+  readonly reusePort?: boolean;
   /** Unexpected failures (an engine exception, a socket error); the connection carries on or closes. */
   readonly onError?: (err: unknown) => void;
   readonly limits?: Partial<IngestLimits>;
@@ -59,6 +64,15 @@ export interface Ingest {
   readonly stalls: number;
   /** Connections closed for sending more than maxBacklog while stalled. */
   readonly overflows: number;
+  /**
+   * Stop deciding until release(): input is held (and, past the socket's buffer, pushed back by TCP
+   * flow control) while an engine Worker is paused for a reload that rebuilds the shared state.
+   */
+  hold(): void;
+  /** Decide the held input, in order, and read again. */
+  release(): void;
+  /** Stop accepting connections; open ones carry on. */
+  close(): void;
   /** Stop listening and close every connection; resolves once they are closed (at most ~0.5 s). */
   stop(): Promise<void>;
 }
@@ -106,6 +120,7 @@ export function startIngest(opts: IngestOptions): Ingest {
   let closedWaiters: (() => void)[] = [];
   let stalls = 0;
   let overflows = 0;
+  let held = false;
 
   /** The reply line for one input line ("" for an empty line). */
   function answer(line: string): string {
@@ -302,7 +317,7 @@ export function startIngest(opts: IngestOptions): Ingest {
 
   /** Process held input while the outbound queue allows; resume reading once it is all done. */
   function pump(s: Socket<Conn>, c: Conn): void {
-    while (c.inQ.length > 0 && !c.closed && c.outBytes + c.waiting <= L.highWater) {
+    while (c.inQ.length > 0 && !c.closed && !held && c.outBytes + c.waiting <= L.highWater) {
       const buf = c.inQ.shift()!;
       c.inBytes -= buf.length;
       const rest = consume(s, c, buf);
@@ -312,7 +327,7 @@ export function startIngest(opts: IngestOptions): Ingest {
         return;
       }
     }
-    if (c.inQ.length === 0 && c.paused && !c.closed) {
+    if (c.inQ.length === 0 && c.paused && !c.closed && !held) {
       c.paused = false;
       s.resume();
     }
@@ -321,6 +336,7 @@ export function startIngest(opts: IngestOptions): Ingest {
   const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
     hostname: opts.host,
     port: opts.port,
+    ...(opts.reusePort ? { reusePort: true } : {}),
     socket: {
       binaryType: "buffer",
       open(s) {
@@ -330,7 +346,7 @@ export function startIngest(opts: IngestOptions): Ingest {
       data(s, buf) {
         const c = s.data;
         if (c.closed) return;
-        if (c.inQ.length > 0 || c.outBytes + c.waiting > L.highWater) return stash(s, c, buf);
+        if (held || c.inQ.length > 0 || c.outBytes + c.waiting > L.highWater) return stash(s, c, buf);
         const rest = consume(s, c, buf);
         if (rest !== null) stash(s, c, rest);
       },
@@ -364,6 +380,16 @@ export function startIngest(opts: IngestOptions): Ingest {
     },
     get overflows() {
       return overflows;
+    },
+    hold(): void {
+      held = true;
+    },
+    release(): void {
+      held = false;
+      for (const s of sockets) if (s.data.inQ.length > 0 && s.data.outBytes + s.data.waiting <= L.lowWater) pump(s, s.data);
+    },
+    close(): void {
+      listener.stop(false);
     },
     stop(): Promise<void> {
       listener.stop(false);

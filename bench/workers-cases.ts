@@ -1,0 +1,72 @@
+/**
+ * The engine-Worker benchmark's shared pieces: a 500-symbol universe with wide limits (every
+ * signal travels the whole path), its pre-parsed signals (read from their wire form, as ingest
+ * reads them), and the job a bench Worker runs (workers-child.ts).
+ */
+import { prepareValue } from "../src/config/prepare.ts";
+import type { Snapshot } from "../src/config/snapshot.ts";
+import { toSignal, type Signal } from "../src/engine/signal.ts";
+import type { GenerationParts } from "../src/workers/generation.ts";
+import { generateDocument, rng } from "./gen-config.ts";
+
+export const RING = 4096;
+/**
+ * Signal-clock step per decision: a trading day is then 216,000 decisions per Worker, well under the 2^20 trades a
+ * day the shared state counts, so max_daily_trades never rejects and every signal is accepted.
+ */
+export const STEP_MS = 400;
+
+export function benchSnapshot(n: number): { snap: Snapshot; refs: Map<string, number> } {
+  const raw = generateDocument(n, { overrideEvery: 0 }) as { risk: { limits: Record<string, number>; sectors: Record<string, { max_gross_exposure: number }> }; trading: { position_sizing: Record<string, number> } };
+  Object.assign(raw.risk.limits, {
+    max_daily_trades: 1_000_000, max_positions: 1e9, max_order_notional: 1e15, max_gross_exposure: 1e18, max_orders_per_second: 1e9,
+    price_collar_bps: 5000, max_daily_loss: 1e15, duplicate_window_ms: 0,
+  });
+  for (const s of Object.values(raw.risk.sectors)) s.max_gross_exposure = 1e18;
+  raw.trading.position_sizing.max_position_size = 1e9;
+  // Strategies tighten limits (momentum: 50 orders/s); each Worker runs its own signal clock, so
+  // a per-symbol rate limit would turn away the Worker whose clock is behind.
+  for (const st of Object.values((raw as unknown as { strategies: Record<string, { limits?: unknown; position_sizing?: unknown }> }).strategies)) {
+    delete st.limits;
+    delete st.position_sizing;
+  }
+  const p = prepareValue(raw);
+  if (!p.ok) throw new Error(`bench config invalid: ${JSON.stringify(p.issues.slice(0, 3))}`);
+  const refs = new Map<string, number>();
+  for (const [name, e] of Object.entries(p.document.symbols)) refs.set(name, e.reference_price);
+  return { snap: p.snapshot, refs };
+}
+
+/**
+ * RING signals parsed from JSON lines: a buy, then a sell of the same size on the same symbol, so
+ * positions come back to zero and half the orders take capacity, half free it.
+ */
+export function benchSignals(snap: Snapshot, refs: Map<string, number>, seed: number): Signal[] {
+  const rand = rng(seed);
+  const out: Signal[] = [];
+  let symbol = "";
+  let strength = 0;
+  for (let k = 0; k < RING; k++) {
+    if ((k & 1) === 0) {
+      symbol = snap.symbols[Math.floor(rand() * snap.symbolCount)]!;
+      strength = 0.1 + rand() * 0.9;
+    }
+    const ref = refs.get(symbol)!;
+    const line = JSON.stringify({ id: String(k), symbol, side: k & 1 ? "sell" : "buy", strength, price: ref * (1 + (rand() - 0.5) * 0.01), ts: 0 });
+    const p = toSignal(JSON.parse(line), () => 0);
+    if (!p.ok) throw new Error(p.message);
+    out.push(p.signal);
+  }
+  return out;
+}
+
+export interface BenchJob {
+  readonly gen: GenerationParts;
+  readonly state: SharedArrayBuffer;
+  readonly sectors: number;
+  readonly refs: [string, number][];
+  readonly seed: number;
+  readonly decisions: number;
+  /** Start barrier: the Workers wait on word 0 until the parent sets it. */
+  readonly go: Int32Array;
+}

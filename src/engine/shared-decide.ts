@@ -1,0 +1,299 @@
+/**
+ * The hot path for engine Workers: decide.ts's checks, in decide.ts's order, with the same reject
+ * codes, over a Generation (the shared Snapshot) and a SharedRiskState that any number of threads
+ * decide against at once. decide.ts stays the single-threaded engine; this file is its parallel.
+ *
+ * Reserve and release, with no lock (docs/architecture.md): a check on a shared counter is a
+ * compare-and-swap that takes the capacity it checks (a daily trade, an open position, exposure,
+ * a rate token), so two Workers can never both take the last unit. A later reject releases what
+ * this decision took. What *frees* capacity (a reducing order's exposure, a closed position) is
+ * applied only after every check has passed, never rolled back: capacity is never handed out
+ * and taken back. The position is the commit point: one CAS from the position every check was
+ * computed on to the new one; if another Worker moved it first, the position-dependent
+ * reservations are released and the checks run again on the new position (lock-free: a retry
+ * means another decision on the symbol succeeded).
+ *
+ * Exposure is valued at the symbol's reference price (shared-state.ts), so it is a function of the
+ * position alone and the totals stay exactly the sum of the symbols' values whatever interleaving
+ * the CASes take. decide.ts values at the last signal price; within the price collar the two
+ * differ by at most price_collar_bps.
+ */
+import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
+import { roundToTick } from "../risk/checks.ts";
+import { dayStart, tradingDay } from "../risk/reset.ts";
+import {
+  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_UNSET, TRADES_BITS, TRADES_MAX, wrapMs,
+  Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
+} from "../risk/shared-state.ts";
+import { HALTED, REDUCING } from "../risk/trading-state.ts";
+import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
+import * as R from "./reasons.ts";
+import type { Signal } from "./signal.ts";
+
+const EPS = 1e-9;
+
+/** A bucket never used has no last time either (its word is still 0). */
+function tatEmpty(tat: number): boolean {
+  return tat === TAT_EMPTY;
+}
+
+export class SharedDecider {
+  gen: Generation;
+  readonly state: SharedRiskState;
+  /** This thread's latest trading day on the signal clock, and when the next one starts. */
+  private day = Number.NEGATIVE_INFINITY;
+  private nextDayStart = Number.NEGATIVE_INFINITY;
+
+  // The last decision, written instead of allocating: the order fields when accepted, and what
+  // it read (version and instrument row) for the edge and the torn-read test.
+  version = 0;
+  row = -1;
+  symbolIndex = -1;
+  side = 0;
+  qty = 0;
+  price = 0;
+  orderType = 0;
+  tif = 0;
+  slippageBps = 0;
+  ts = 0;
+  /** The symbol the last decision marked (passed the collar), or -1. */
+  marked = -1;
+  /** True when the last decision halted the engine (max_daily_loss): the edge records it. */
+  halted = false;
+  /** Times the position CAS lost to another Worker and the checks ran again (contention). */
+  retries = 0;
+
+  constructor(gen: Generation, state: SharedRiskState) {
+    this.gen = gen;
+    this.state = state;
+  }
+
+  decide(s: Signal): number {
+    const gen = this.gen;
+    const snap = gen.snap;
+    const W = this.state.words;
+    this.marked = -1;
+    this.halted = false;
+    const i = snap.index.get(s.symbol);
+    if (i === undefined) return R.UNKNOWN_SYMBOL;
+
+    const side = s.side;
+    const price = s.price;
+    const strength = s.strength;
+    const ts = s.ts;
+    if ((side !== 1 && side !== -1) || !(price > 0) || price - price !== 0 || !(strength > 0 && strength <= 1) || ts - ts !== 0) {
+      return R.INVALID_SIGNAL;
+    }
+
+    // One whole version: the row index and the version under one seqlock read (generation.ts).
+    const ctl = gen.ctl;
+    let r = 0;
+    let version = 0;
+    for (;;) {
+      const s1 = Atomics.load(ctl, C_SEQ);
+      r = Atomics.load(snap.row, i);
+      version = Atomics.load(ctl, C_VERSION);
+      if ((s1 & 1) === 0 && Atomics.load(ctl, C_SEQ) === s1) break;
+    }
+    this.version = version;
+    this.row = r;
+    const o = r * INST_WIDTH;
+    const k = r * INST_I32_WIDTH;
+    const inst = snap.inst;
+    const ref = inst[o + I_REFERENCE_PRICE]!;
+    const lot = inst[o + I_LOT_SIZE]!;
+    const sector = snap.instI32[k + J_SECTOR]!;
+    const pr = gen.hot[snap.instI32[k + J_PROFILE]!] ?? gen.profile(snap.instI32[k + J_PROFILE]!);
+
+    if (ts >= this.nextDayStart) {
+      const d = tradingDay(ts, snap.dayResetMinute);
+      if (d > this.day) {
+        this.day = d;
+        this.nextDayStart = dayStart(d + 1, snap.dayResetMinute);
+      }
+    }
+    // Plain int32 reads where no ordering is needed (never torn: int32 is the atomic unit).
+    const tradingState = W[H_STATE]!;
+    if (tradingState === HALTED) return R.TRADING_HALTED;
+
+    if (Math.abs(price - ref) * 10_000 > pr.priceCollarBps * ref) return R.PRICE_COLLAR;
+    this.marked = i;
+
+    // The daily loss is the journal writer's figure (it holds marks and fills), published after
+    // every batch; the first Worker to see it over the limit halts everyone.
+    if (W[H_LOSS]! > pr.maxDailyLoss) {
+      if (Atomics.compareExchange(W, H_STATE, tradingState, HALTED) === tradingState) this.halted = true;
+      return R.MAX_DAILY_LOSS;
+    }
+
+    // Reserve a trade: the word carries the day it counts, so rolling the day is the same CAS.
+    const maxTrades = pr.maxDailyTrades < TRADES_MAX ? pr.maxDailyTrades : TRADES_MAX - 1;
+    const myTag = this.day & DAY_MASK;
+    let tradeTag = 0;
+    for (;;) {
+      const w = Atomics.load(W, H_TRADES);
+      const tag = w >>> TRADES_BITS;
+      // A newer day than the word's starts from zero; an older one (a late signal) counts in the word's.
+      const newer = w === TRADES_UNSET || (tag !== myTag && ((myTag - tag) & DAY_MASK) < 2048);
+      const count = newer ? 0 : w & TRADES_MAX;
+      if (count >= maxTrades) return R.MAX_DAILY_TRADES;
+      tradeTag = newer ? myTag : tag;
+      if (Atomics.compareExchange(W, H_TRADES, w, (tradeTag << TRADES_BITS) | (count + 1)) === w) break;
+    }
+
+    const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
+    const baseQty = Math.floor(size / lot + EPS) * lot;
+    if (baseQty <= 0) return this.releaseTrade(tradeTag, R.ZERO_QUANTITY);
+
+    const q = this.state.symBase + i * SYM_I32;
+    const orderType = pr.orderType;
+    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
+    const px = orderType === ORDER_LIMIT ? limit : price;
+    const maxSize = pr.maxSize < INT32_MAX ? pr.maxSize : INT32_MAX;
+    const sectorWord = this.state.sectorWord(sector);
+    let tokenTaken = false;
+    const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
+    const tw = wrapMs(ts);
+    const pxHash = priceHash(px);
+    for (;;) {
+      const pos = Atomics.load(W, q + Y_POS);
+      const absPos = Math.abs(pos);
+      let qty = baseQty;
+      const increases = pos === 0 || pos > 0 === side > 0;
+      if (tradingState === REDUCING) {
+        if (increases) return this.release(tradeTag, tokenTaken, q, interval, R.REDUCE_ONLY);
+        if (qty > absPos) qty = Math.floor(absPos / lot + EPS) * lot;
+        if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.ZERO_QUANTITY);
+      }
+      const room = maxSize - side * pos;
+      if (qty > room) {
+        qty = Math.floor(room / lot + EPS) * lot;
+        if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITION_SIZE);
+      }
+      if (!(px > 0)) return this.release(tradeTag, tokenTaken, q, interval, R.INVALID_SIGNAL);
+      if (qty * px > pr.maxOrderNotional) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_ORDER_NOTIONAL);
+
+      // Position-dependent reservations: released and retaken if the position moves under us.
+      let openTaken = false;
+      if (pos === 0) {
+        for (;;) {
+          const n = Atomics.load(W, H_OPEN);
+          if (n >= pr.maxPositions) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITIONS);
+          if (Atomics.compareExchange(W, H_OPEN, n, n + 1) === n) break;
+        }
+        openTaken = true;
+      }
+      const next = pos + side * qty;
+      const dExpo = exposureUnits(next, ref) - exposureUnits(pos, ref);
+      if (dExpo > 0) {
+        const code = this.reserveExposure(W, dExpo, pr.maxGrossExposure, sectorWord, snap.sectorLimit[sector]!);
+        if (code !== R.ACCEPTED) {
+          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          return this.release(tradeTag, tokenTaken, q, interval, code);
+        }
+      }
+
+      if (!tokenTaken) {
+        // GCRA on the signal clock: a token is due when the arrival time is at most
+        // (rate - 1) intervals ahead; checked, then the duplicate, then taken, so a duplicate
+        // spends no token (as in decide.ts).
+        const tolerance = (pr.maxOrdersPerSecond - 1) * interval;
+        // A late signal is judged at the latest time the bucket has seen (see Y_LAST).
+        const last = W[q + Y_LAST]!;
+        const te = ((tw - last) | 0) > 0 || tatEmpty(W[q + Y_TAT]!) ? tw : last;
+        W[q + Y_LAST] = te;
+        let code: number = R.ACCEPTED;
+        for (;;) {
+          const tat = Atomics.load(W, q + Y_TAT);
+          const ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          if (ahead > tolerance) {
+            code = R.MAX_ORDERS_PER_SECOND;
+            break;
+          }
+          if (
+            // Duplicate detection is a comparison, not a reservation: plain reads and writes.
+            W[q + Y_DUP_QTY] === next - pos && W[q + Y_DUP_PX] === pxHash && Math.abs((tw - W[q + Y_DUP_TS]!) | 0) < pr.duplicateWindowMs
+          ) {
+            code = R.DUPLICATE_ORDER;
+            break;
+          }
+          const nt = ((ahead > 0 ? tat : te) + interval) | 0;
+          if (Atomics.compareExchange(W, q + Y_TAT, tat, nt) === tat) {
+            break;
+          }
+        }
+        if (code !== R.ACCEPTED) {
+          if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
+          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          return this.releaseTrade(tradeTag, code);
+        }
+        tokenTaken = true;
+      }
+
+      // Commit: the position moves from the one every check above was computed on.
+      if (Atomics.compareExchange(W, q + Y_POS, pos, next) !== pos) {
+        if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
+        if (openTaken) Atomics.sub(W, H_OPEN, 1);
+        this.retries++;
+        continue;
+      }
+      // Now, and only now, what the order frees.
+      if (dExpo < 0) {
+        Atomics.add(W, H_GROSS, dExpo);
+        Atomics.add(W, sectorWord, dExpo);
+      }
+      if (next === 0) Atomics.sub(W, H_OPEN, 1);
+      W[q + Y_DUP_TS] = tw;
+      W[q + Y_DUP_QTY] = next - pos;
+      W[q + Y_DUP_PX] = pxHash;
+
+      this.symbolIndex = i;
+      this.side = side;
+      this.qty = qty;
+      this.price = px;
+      this.orderType = orderType;
+      this.tif = pr.tif;
+      this.slippageBps = pr.maxSlippageBps;
+      this.ts = ts;
+      return R.ACCEPTED;
+    }
+  }
+
+  /** Take `add` units of gross and of the sector's exposure, or neither. */
+  private reserveExposure(W: Int32Array, add: number, maxGross: number, sectorWord: number, sectorLimit: number): number {
+    for (;;) {
+      const g = Atomics.load(W, H_GROSS);
+      if (g + add > maxGross || g + add > INT32_MAX) return R.MAX_GROSS_EXPOSURE;
+      if (Atomics.compareExchange(W, H_GROSS, g, g + add) === g) break;
+    }
+    for (;;) {
+      const e = Atomics.load(W, sectorWord);
+      if (e + add > sectorLimit || e + add > INT32_MAX) {
+        Atomics.sub(W, H_GROSS, add);
+        return R.SECTOR_EXPOSURE;
+      }
+      if (Atomics.compareExchange(W, sectorWord, e, e + add) === e) return R.ACCEPTED;
+    }
+  }
+
+  private releaseExposure(W: Int32Array, add: number, sectorWord: number): void {
+    Atomics.sub(W, H_GROSS, add);
+    Atomics.sub(W, sectorWord, add);
+  }
+
+  /** Give back the trade reserved under `tag`, unless the day has rolled since (then it is gone). */
+  private releaseTrade(tag: number, code: number): number {
+    const W = this.state.words;
+    for (;;) {
+      const w = Atomics.load(W, H_TRADES);
+      if (w === TRADES_UNSET || w >>> TRADES_BITS !== tag || (w & TRADES_MAX) === 0) return code;
+      if (Atomics.compareExchange(W, H_TRADES, w, w - 1) === w) return code;
+    }
+  }
+
+  /** A reject after the retry loop began: the token too, when it was taken on an earlier pass. */
+  private release(tag: number, tokenTaken: boolean, q: number, interval: number, code: number): number {
+    if (tokenTaken) Atomics.sub(this.state.words, q + Y_TAT, interval);
+    return this.releaseTrade(tag, code);
+  }
+}
