@@ -1,0 +1,446 @@
+/**
+ * The FIX 4.4 session layer, as initiator: connect, Logon (A), keep the session alive with
+ * Heartbeat (0) and TestRequest (1), keep both sequences whole with ResendRequest (2) and
+ * SequenceReset (4), and Logout (5). Application messages in sequence go to the handler; the
+ * venue (fix-venue.ts) decides what they mean.
+ *
+ * Liveness: a Heartbeat goes out whenever nothing was sent for HeartBtInt seconds. When nothing
+ * arrived for 1.2 x HeartBtInt, a TestRequest goes out; no answer within another HeartBtInt and
+ * the connection is dropped. Any drop (socket closed, no answer, a fatal sequence problem) is
+ * followed by a reconnect after a back-off that doubles from `reconnectInitialMs` up to
+ * `reconnectMaxMs`, reset by a successful Logon.
+ *
+ * Sequence numbers survive restarts (seq-store.ts). The outgoing number is persisted as a
+ * high-water mark reserved `OUT_BLOCK` ahead, so sending an order costs a database write only
+ * once in OUT_BLOCK orders, and a crash can make the next run skip numbers but never reuse one
+ * (a reused number would be taken for a duplicate, or rejected as too low). Skipped numbers are
+ * what ResendRequest + SequenceReset-GapFill exist for: the counterparty asks, we fill the gap.
+ * The incoming number is persisted once per event-loop turn and at every disconnect.
+ *
+ * We never resend application messages: a ResendRequest is answered with one
+ * SequenceReset-GapFill over the whole range. An order re-sent after a disconnect would reach
+ * the market late, at a price decided for a moment that has passed, possibly after the engine
+ * halted; the engine's position assumes it was lost unless an execution report says otherwise.
+ */
+import type { Socket } from "bun";
+import { encodeMessage, fixTime, FrameReader, type FixMessage, type WireError } from "./codec.ts";
+import type { SeqStore } from "./seq-store.ts";
+import {
+  BEGIN_STRING, MSG_HEARTBEAT, MSG_LOGON, MSG_LOGOUT, MSG_REJECT, MSG_RESEND_REQUEST, MSG_SEQUENCE_RESET, MSG_TEST_REQUEST,
+  T_BEGIN_SEQ, T_ENCRYPT_METHOD, T_END_SEQ, T_GAP_FILL, T_HEARTBEAT_INT, T_MSG_TYPE, T_NEW_SEQ, T_ORIG_SENDING_TIME,
+  T_POSS_DUP, T_REF_SEQ, T_SENDER, T_SENDING_TIME, T_SEQ, T_TARGET, T_TEST_REQ_ID, T_TEXT,
+} from "./tags.ts";
+
+/** Outgoing sequence numbers reserved per database write. */
+export const OUT_BLOCK = 64;
+
+export interface SessionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly senderCompId: string;
+  readonly targetCompId: string;
+  readonly heartbeatS: number;
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+}
+
+export interface SessionHandler {
+  /** Logged on: application messages may be sent. */
+  up(): void;
+  /** The session is not logged on any more (or failed to come up); a reconnect is scheduled unless stopped. */
+  down(reason: string): void;
+  /** An application message, in sequence, exactly once. */
+  message(m: FixMessage): void;
+  /** Something worth an operator's eye that changes nothing by itself: bytes dropped, a Reject (3). */
+  problem(text: string): void;
+}
+
+export type SessionState = "stopped" | "connecting" | "logon_sent" | "up" | "logout_sent" | "waiting";
+
+export class FixSession {
+  /** `BeginString:Sender->Target`, the key of its sequence numbers. */
+  readonly id: string;
+  private st: SessionState = "stopped";
+  private socket: Socket<undefined> | null = null;
+  private readonly reader: FrameReader;
+  private nextOut: number;
+  private nextIn: number;
+  /** Persisted high-water mark of nextOut. */
+  private reservedOut: number;
+  private inDirty = false;
+  private attempts = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSent = 0;
+  private lastReceived = 0;
+  private stateSince = 0;
+  private testReqId: string | null = null;
+  private testReqAt = 0;
+  private testReqCount = 0;
+  /** A ResendRequest is out; messages past the gap are dropped until nextIn passes this. */
+  private resendUpTo = 0;
+  /** Bytes the socket did not take yet, in order. */
+  private pending: Uint8Array[] = [];
+  private stopping: (() => void) | null = null;
+  private readonly hbMs: number;
+  /** Why the last connection ended, for the next down(). */
+  private downReason = "";
+
+  constructor(
+    readonly config: SessionConfig,
+    private readonly store: SeqStore,
+    private readonly handler: SessionHandler,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.id = `${BEGIN_STRING}:${config.senderCompId}->${config.targetCompId}`;
+    this.hbMs = config.heartbeatS * 1000;
+    const saved = store.load(this.id);
+    this.nextOut = saved?.nextOut ?? 1;
+    this.nextIn = saved?.nextIn ?? 1;
+    this.reservedOut = this.nextOut;
+    this.reader = new FrameReader(
+      (m) => this.onMessage(m),
+      (e: WireError) => this.handler.problem(`received bytes that are not a FIX message (${e.code}): ${e.message}`),
+    );
+  }
+
+  get state(): SessionState {
+    return this.st;
+  }
+
+  get isUp(): boolean {
+    return this.st === "up";
+  }
+
+  /** The next seq this side will send, and the next it expects. */
+  get seqs(): { readonly nextOut: number; readonly nextIn: number } {
+    return { nextOut: this.nextOut, nextIn: this.nextIn };
+  }
+
+  /** Connect and log on; reconnects by itself until stop(). */
+  start(): void {
+    if (this.st !== "stopped") return;
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(500, this.hbMs / 10)));
+    this.timer.unref?.();
+    void this.connect();
+  }
+
+  /** Log out (waiting up to HeartBtInt for the answer), close, persist the sequence numbers. */
+  async stop(): Promise<void> {
+    if (this.st === "stopped") return;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (this.st === "up") {
+      // Wait for the counterparty's Logout (it closes the socket), at most HeartBtInt or 2 s.
+      let t: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.stopping = resolve;
+        this.sendLogout("keel is stopping");
+        t = setTimeout(() => {
+          this.stopping = null;
+          const s = this.socket;
+          this.socket = null;
+          s?.terminate();
+          resolve();
+        }, Math.min(this.hbMs, 2000));
+      });
+      clearTimeout(t);
+    } else {
+      const s = this.socket;
+      this.socket = null;
+      s?.terminate();
+    }
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.st = "stopped";
+    this.persist(true);
+  }
+
+  /**
+   * Take the next outgoing sequence number for a message about to be written (the hot path's
+   * NewOrderSingle). Reserves another block in the store when the reserved range runs out.
+   */
+  takeSeq(): number {
+    const seq = this.nextOut++;
+    if (this.nextOut > this.reservedOut) {
+      this.reservedOut = seq + OUT_BLOCK;
+      this.store.save(this.id, this.reservedOut, this.nextIn);
+    }
+    this.lastSent = this.now();
+    return seq;
+  }
+
+  /** Write bytes [start, end) of `buf` (a message framed with a seq from takeSeq()). */
+  write(buf: Uint8Array, start: number, end: number): void {
+    const s = this.socket;
+    if (s === null) return;
+    if (this.pending.length > 0) {
+      this.pending.push(buf.slice(start, end));
+      return;
+    }
+    const n = s.write(buf, start, end - start);
+    if (n < end - start) this.pending.push(buf.slice(start + Math.max(0, n), end));
+  }
+
+  /** Send an application or session message: header and framing added here. */
+  send(type: string, fields: ReadonlyArray<readonly [number, string | number]>): void {
+    this.sendWithSeq(type, this.takeSeq(), fields);
+  }
+
+  private sendWithSeq(type: string, seq: number, fields: ReadonlyArray<readonly [number, string | number]>, possDup = false): void {
+    const t = fixTime(this.now());
+    const head: [number, string | number][] = [
+      [T_MSG_TYPE, type], [T_SENDER, this.config.senderCompId], [T_TARGET, this.config.targetCompId], [T_SEQ, seq], [T_SENDING_TIME, t],
+    ];
+    if (possDup) head.push([T_POSS_DUP, "Y"], [T_ORIG_SENDING_TIME, t]);
+    const bytes = encodeMessage([...head, ...fields]);
+    this.write(bytes, 0, bytes.length);
+  }
+
+  private async connect(): Promise<void> {
+    this.setState("connecting");
+    this.reader.reset();
+    this.pending = [];
+    const c = this.config;
+    try {
+      const socket = await Bun.connect({
+        hostname: c.host,
+        port: c.port,
+        socket: {
+          data: (_s, chunk) => this.reader.push(chunk),
+          drain: (s) => this.drain(s),
+          close: (s) => this.closed(s, this.downReason || "the connection was closed by the counterparty"),
+          error: (s, err) => this.closed(s, `socket error: ${err.message}`),
+          end: (s) => void s.end(),
+        },
+      });
+      if (this.st !== "connecting") {
+        // stop() came while connecting.
+        socket.terminate();
+        return;
+      }
+      socket.setNoDelay(true);
+      this.socket = socket;
+      this.downReason = "";
+      this.lastReceived = this.now();
+      this.setState("logon_sent");
+      this.send(MSG_LOGON, [[T_ENCRYPT_METHOD, 0], [T_HEARTBEAT_INT, c.heartbeatS]]);
+    } catch (err) {
+      if (this.st !== "connecting") return;
+      this.failed(`cannot connect to ${c.host}:${c.port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private drain(s: Socket<undefined>): void {
+    while (this.pending.length > 0) {
+      const b = this.pending[0]!;
+      const n = s.write(b);
+      if (n < b.length) {
+        this.pending[0] = b.subarray(Math.max(0, n));
+        return;
+      }
+      this.pending.shift();
+    }
+  }
+
+  private closed(s: Socket<undefined>, reason: string): void {
+    if (s !== this.socket) return;
+    this.socket = null;
+    const stopping = this.stopping;
+    if (stopping !== null) {
+      this.stopping = null;
+      stopping();
+      return;
+    }
+    if (this.st === "stopped") return;
+    this.failed(reason);
+  }
+
+  /** The connection is gone (or never came): persist, tell the handler, schedule a reconnect. */
+  private failed(reason: string): void {
+    const s = this.socket;
+    this.socket = null;
+    s?.terminate();
+    this.persist(true);
+    this.testReqId = null;
+    this.resendUpTo = 0;
+    const delay = Math.min(this.config.reconnectMaxMs, this.config.reconnectInitialMs * 2 ** Math.min(this.attempts, 30));
+    this.attempts++;
+    this.setState("waiting");
+    this.handler.down(`${reason}; reconnecting in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.st === "waiting") void this.connect();
+    }, delay);
+  }
+
+  /** Drop the connection now, for `reason` (no Logout: the peer is not answering or broke the protocol). */
+  private drop(reason: string): void {
+    this.downReason = reason;
+    if (this.socket !== null) this.failed(reason);
+  }
+
+  private sendLogout(text: string): void {
+    this.setState("logout_sent");
+    this.send(MSG_LOGOUT, [[T_TEXT, text]]);
+  }
+
+  private setState(s: SessionState): void {
+    this.st = s;
+    this.stateSince = this.now();
+  }
+
+  /** Heartbeats, test requests, timeouts. */
+  private tick(): void {
+    const now = this.now();
+    if (this.st === "logon_sent" && now - this.stateSince >= this.hbMs) {
+      this.drop(`no Logon answer within ${this.config.heartbeatS} s`);
+      return;
+    }
+    if (this.st === "logout_sent" && now - this.stateSince >= this.hbMs) {
+      this.socket?.end();
+      return;
+    }
+    if (this.st !== "up") return;
+    if (this.testReqId !== null && now - this.testReqAt >= this.hbMs) {
+      this.drop(`no answer to TestRequest ${this.testReqId} within ${this.config.heartbeatS} s`);
+      return;
+    }
+    if (this.testReqId === null && now - this.lastReceived >= this.hbMs * 1.2) {
+      this.testReqId = `keel-${++this.testReqCount}`;
+      this.testReqAt = now;
+      this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, this.testReqId]]);
+      return;
+    }
+    if (now - this.lastSent >= this.hbMs) this.send(MSG_HEARTBEAT, []);
+  }
+
+  private onMessage(m: FixMessage): void {
+    this.lastReceived = this.now();
+    const c = this.config;
+    if (m.get(T_SENDER) !== c.targetCompId || m.get(T_TARGET) !== c.senderCompId) {
+      this.handler.problem(`a message from ${m.get(T_SENDER)} to ${m.get(T_TARGET)} on the session ${this.id}: dropped ${m.text}`);
+      if (this.st === "logon_sent") this.drop(`the Logon answer came from ${m.get(T_SENDER)}, not ${c.targetCompId}`);
+      return;
+    }
+    if (this.st === "logon_sent") {
+      if (m.type === MSG_LOGOUT) {
+        this.drop(`logon refused: ${m.get(T_TEXT) ?? "Logout without a reason"}`);
+        return;
+      }
+      if (m.type !== MSG_LOGON) {
+        this.drop(`expected a Logon answer, got MsgType ${m.type}`);
+        return;
+      }
+    }
+    // SequenceReset-Reset moves the number whatever the message's own seq.
+    if (m.type === MSG_SEQUENCE_RESET && !m.flag(T_GAP_FILL)) {
+      const to = m.int(T_NEW_SEQ);
+      if (to >= 1) this.nextIn = to;
+      this.inDirty = true;
+      this.schedulePersist();
+      return;
+    }
+    if (m.seq > this.nextIn) {
+      // A gap: ask for it once; what follows will be resent with it.
+      if (m.type === MSG_LOGON) this.loggedOn();
+      if (m.type === MSG_RESEND_REQUEST) this.answerResend(m);
+      if (m.type === MSG_LOGOUT) {
+        this.peerLogout(m);
+        return;
+      }
+      if (this.resendUpTo === 0) {
+        this.resendUpTo = m.seq;
+        this.send(MSG_RESEND_REQUEST, [[T_BEGIN_SEQ, this.nextIn], [T_END_SEQ, 0]]);
+      } else if (m.seq > this.resendUpTo) this.resendUpTo = m.seq;
+      return;
+    }
+    if (m.seq < this.nextIn) {
+      if (m.flag(T_POSS_DUP)) return; // seen already
+      const text = `MsgSeqNum too low, expecting ${this.nextIn} but received ${m.seq}`;
+      this.handler.problem(text);
+      this.sendLogout(text);
+      this.drop(text);
+      return;
+    }
+    this.nextIn = m.type === MSG_SEQUENCE_RESET ? Math.max(this.nextIn + 1, m.int(T_NEW_SEQ)) : this.nextIn + 1;
+    if (this.resendUpTo !== 0 && this.nextIn > this.resendUpTo) this.resendUpTo = 0;
+    this.inDirty = true;
+    this.schedulePersist();
+    switch (m.type) {
+      case MSG_LOGON:
+        this.loggedOn();
+        return;
+      case MSG_HEARTBEAT:
+        if (this.testReqId !== null && m.get(T_TEST_REQ_ID) === this.testReqId) this.testReqId = null;
+        return;
+      case MSG_TEST_REQUEST:
+        this.send(MSG_HEARTBEAT, [[T_TEST_REQ_ID, m.get(T_TEST_REQ_ID) ?? "?"]]);
+        return;
+      case MSG_RESEND_REQUEST:
+        this.answerResend(m);
+        return;
+      case MSG_SEQUENCE_RESET:
+        return;
+      case MSG_LOGOUT:
+        this.peerLogout(m);
+        return;
+      case MSG_REJECT:
+        this.handler.problem(`the counterparty rejected our message ${m.get(T_REF_SEQ) ?? "?"}: ${m.get(T_TEXT) ?? "no reason given"}`);
+        return;
+      default:
+        // Reports still count while our Logout is out: they were sent before it was read.
+        if (this.st === "up" || this.st === "logout_sent") this.handler.message(m);
+    }
+  }
+
+  private loggedOn(): void {
+    if (this.st !== "logon_sent") return;
+    this.attempts = 0;
+    this.setState("up");
+    this.handler.up();
+  }
+
+  /**
+   * Answer a ResendRequest with one SequenceReset-GapFill from its BeginSeqNo to our next number:
+   * nothing we sent is ever sent twice (see the file comment).
+   */
+  private answerResend(m: FixMessage): void {
+    const from = m.int(T_BEGIN_SEQ);
+    if (from < 1 || from >= this.nextOut) {
+      this.handler.problem(`a ResendRequest from ${m.get(T_BEGIN_SEQ)} when our next number is ${this.nextOut}: nothing to fill`);
+      return;
+    }
+    this.sendWithSeq(MSG_SEQUENCE_RESET, from, [[T_GAP_FILL, "Y"], [T_NEW_SEQ, this.nextOut]], true);
+  }
+
+  private peerLogout(m: FixMessage): void {
+    const text = m.get(T_TEXT) ?? "no reason given";
+    if (this.st === "logout_sent") {
+      this.socket?.end();
+      return;
+    }
+    this.sendLogout("logout acknowledged");
+    this.downReason = `the counterparty logged out: ${text}`;
+    this.socket?.end();
+  }
+
+  private schedulePersist(): void {
+    if (this.inDirty && !this.persistQueued) {
+      this.persistQueued = true;
+      setImmediate(() => {
+        this.persistQueued = false;
+        this.persist(false);
+      });
+    }
+  }
+  private persistQueued = false;
+
+  /** Write the numbers: `exact` (stopped or disconnected) stores nextOut itself, not the reservation. */
+  private persist(exact: boolean): void {
+    if (exact) this.reservedOut = this.nextOut;
+    else if (!this.inDirty) return;
+    this.inDirty = false;
+    this.store.save(this.id, this.reservedOut, this.nextIn);
+  }
+}
