@@ -21,6 +21,7 @@ export function riskRoutes(app: Hono, d: AppDeps): void {
         return fail(c, 400, "invalid_body", 'expected { "reason": "why" }: a non-empty string of at most 500 characters');
       }
       const r = d.control.setTradingState(to, reason.trim(), authorOf(c));
+      if (!r.ok) return fail(c, r.status, r.error, r.message);
       return c.json({ trading_state: r.to, previous: r.from });
     });
   }
