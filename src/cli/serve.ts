@@ -2,7 +2,7 @@
  * `keel serve`: settle the config version against the store, rebuild the risk state from the
  * journal, start the engine and its TCP signal ingest, and run until SIGINT/SIGTERM.
  * Exit codes: 0 stopped by a signal, 1 invalid config, unusable database or address, 2 bad flags,
- * 3 live trading asked for without an authorisation.
+ * 3 live trading asked for without an authorisation, or without a [venue] to send orders to.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
@@ -26,6 +26,7 @@ import { StoreError } from "../store/errors.ts";
 import { acquireLock } from "../store/lock.ts";
 import { startRetention } from "../store/pruner.ts";
 import { openStore, type SqliteStore } from "../store/sqlite.ts";
+import { fixVenueFactory } from "../venue/fix/from-config.ts";
 import { hostPort, parse, UsageError } from "./args.ts";
 import { readSource } from "./source.ts";
 import { startupConfig } from "./startup.ts";
@@ -34,6 +35,7 @@ export const DEFAULT_ADMIN = "127.0.0.1:8787";
 export const DEFAULT_INGEST = "127.0.0.1:8788";
 export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
+const NO_VENUE = 'trading.mode = "live" needs a [venue] section (host, port, sender_comp_id, target_comp_id): the FIX 4.4 counterparty live orders go to';
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
                   [--export-snapshot | --no-export-snapshot] [--shard I/N]
@@ -72,7 +74,10 @@ Example:
   printf '{"id":"1","symbol":"AAPL","side":"buy","strength":0.5,"price":190.1}\\n' | nc 127.0.0.1 8788
 
 Live trading needs a signed authorisation, which this build does not support yet:
-a config with trading.mode = "live" is refused (exit 3).`;
+a config with trading.mode = "live" is refused (exit 3). Live orders go to the FIX 4.4
+counterparty of the config's [venue] section (a live config without one is refused, exit 3);
+the engine starts HALTED and is HALTED whenever that session is down: resume with
+POST /risk/resume once it is logged on. Paper mode uses the paper venue (fills at once).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -115,8 +120,14 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`keel: ${source.name} is invalid; not starting`);
     return 1;
   }
-  // A config flag alone must never turn on live trading.
   const mode = given.document.trading.mode;
+  const live = mode === "live";
+  // Live orders leave through the FIX gateway: without a counterparty there is nothing to trade on.
+  if (live && given.document.venue === undefined) {
+    console.error(`keel: ${NO_VENUE}; not starting`);
+    return 3;
+  }
+  // A config flag alone must never turn on live trading.
   if (mode !== "paper") {
     console.error(
       `keel: trading.mode = "${mode}" needs a signed live-trading authorisation, which this build does not support yet; ` +
@@ -164,7 +175,15 @@ export async function run(argv: string[]): Promise<number> {
       `, ${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles`,
   );
 
-  const engine = new Engine(s, version, undefined, store.journal);
+  // Live: the FIX venue of the active version's [venue] (restart-only, so fixed for this run).
+  const venueSection = prepared.document.venue;
+  if (live && venueSection === undefined) {
+    console.error(`keel: the active version ${version} in ${dbPath} has no [venue] section: ${NO_VENUE}; start with --config FILE to replace it`);
+    close();
+    return 3;
+  }
+  const venue = live && venueSection !== undefined ? fixVenueFactory(venueSection, store.db) : undefined;
+  const engine = new Engine(s, version, venue, store.journal);
   const r = recover(engine, store);
   console.log(
     `keel: recovered from the journal: trading state ${r.tradingState}, ${r.openPositions} open position(s), ` +
@@ -182,6 +201,10 @@ export async function run(argv: string[]): Promise<number> {
   // Large documents are prepared on this Worker, so deciding never waits for a reload to validate.
   const worker = new ConfigWorker(shard);
   const control = new Control({ engine, store, bus, active: prepared, version, worker, ...(shard ? { shard } : {}), log: (line) => console.log(`keel: ${line}`) });
+  if (engine.venue.down !== null) {
+    // Nothing trades before the session is logged on; an operator resumes once it is (POST /risk/resume).
+    control.setTradingState("HALTED", `${engine.venue.down} (start)`, "venue");
+  }
   const reloadNs = new Histogram();
   bus.subscribe((e) => {
     if (e.type === "config_changed") reloadNs.record(control.lastReloadMs * 1e6);
@@ -269,6 +292,8 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`keel: journal: ${err instanceof Error ? err.message : String(err)}`);
   }
   await ingest.stop();
+  // Log out of the venue (FIX: Logout, sequence numbers persisted) before the database closes.
+  await engine.venue.close();
   close();
   console.log("keel: stopped");
   return 0;
