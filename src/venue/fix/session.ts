@@ -83,6 +83,7 @@ export class FixSession {
   private pending: Uint8Array[] = [];
   private stopping: (() => void) | null = null;
   private readonly hbMs: number;
+  private readonly pings = new Map<string, (answered: boolean) => void>();
   /** Why the last connection ended, for the next down(). */
   private downReason = "";
 
@@ -154,6 +155,21 @@ export class FixSession {
     this.timer = null;
     this.st = "stopped";
     this.persist(true);
+    for (const p of this.pings.values()) p(false);
+    this.pings.clear();
+  }
+
+  /**
+   * A round trip: a TestRequest, resolved true by its Heartbeat, false if the session goes down
+   * first. A counterparty answers in order, so every report it sent before is in by then.
+   */
+  ping(): Promise<boolean> {
+    if (this.st !== "up") return Promise.resolve(false);
+    const id = `ping-${++this.testReqCount}`;
+    return new Promise((resolve) => {
+      this.pings.set(id, resolve);
+      this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, id]]);
+    });
   }
 
   /**
@@ -264,6 +280,8 @@ export class FixSession {
     this.persist(true);
     this.testReqId = null;
     this.resendUpTo = 0;
+    for (const p of this.pings.values()) p(false);
+    this.pings.clear();
     const delay = Math.min(this.config.reconnectMaxMs, this.config.reconnectInitialMs * 2 ** Math.min(this.attempts, 30));
     this.attempts++;
     this.setState("waiting");
@@ -371,9 +389,16 @@ export class FixSession {
       case MSG_LOGON:
         this.loggedOn();
         return;
-      case MSG_HEARTBEAT:
-        if (this.testReqId !== null && m.get(T_TEST_REQ_ID) === this.testReqId) this.testReqId = null;
+      case MSG_HEARTBEAT: {
+        const id = m.get(T_TEST_REQ_ID);
+        if (this.testReqId !== null && id === this.testReqId) this.testReqId = null;
+        const ping = id === undefined ? undefined : this.pings.get(id);
+        if (ping !== undefined) {
+          this.pings.delete(id!);
+          ping(true);
+        }
         return;
+      }
       case MSG_TEST_REQUEST:
         this.send(MSG_HEARTBEAT, [[T_TEST_REQ_ID, m.get(T_TEST_REQ_ID) ?? "?"]]);
         return;
@@ -412,6 +437,9 @@ export class FixSession {
       return;
     }
     this.sendWithSeq(MSG_SEQUENCE_RESET, from, [[T_GAP_FILL, "Y"], [T_NEW_SEQ, this.nextOut]], true);
+    // A TestRequest in the filled range is gone with it: ask again, or its answer never comes.
+    for (const id of this.pings.keys()) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, id]]);
+    if (this.testReqId !== null) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, this.testReqId]]);
   }
 
   private peerLogout(m: FixMessage): void {

@@ -1,9 +1,14 @@
 /**
  * The independent acceptor (acceptor.cjs, jspurefix under Node) as a child process for tests:
- * start it on a free loopback port, read its stats, drop its connection, pause it, kill it, start
- * it again on the same store (so it resumes its sequence numbers). Every process started here is
- * remembered, and `killAll()` (call it from afterAll) kills whatever is still running, so a failed
- * test cannot leave a Node process behind.
+ * start it on a free loopback port, read its stats, drop its connection, pause it, kill it, and
+ * start another on the same port and store (so it resumes the session's sequence numbers).
+ *
+ * Node, jspurefix and its dictionary take about a second to load, so `prepare()` loads a process
+ * that listens only when told (`listen()`): a test prepares the replacement of an acceptor it is
+ * going to kill while other things happen, and the restart itself takes milliseconds.
+ *
+ * Every process started here is remembered, and `killAll()` (call it from afterAll) kills
+ * whatever is still running, so a failing test cannot leave a Node process behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -15,81 +20,69 @@ export interface AcceptorStats {
   readonly orders: number;
   readonly cancels: number;
   readonly symbols: string[];
+  /** The last sequence numbers the acceptor sent and received. */
   readonly seq: { readonly sent: number; readonly received: number } | null;
 }
 
 export class Acceptor {
   private lines: string[] = [];
   private waiters: ((line: string) => void)[] = [];
+  private exited = false;
   stderr = "";
+  port = 0;
 
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {}
-
-  /** Start `node acceptor.cjs` on `storeDir`; resolves once it listens. */
-  static async start(storeDir: string, opts: { port?: number; heartbeatS?: number } = {}): Promise<Acceptor> {
-    const args = [SCRIPT, "--store", storeDir, "--heartbeat", String(opts.heartbeatS ?? 30)];
-    if (opts.port !== undefined) args.push("--port", String(opts.port));
-    const child = spawn("node", args, { stdio: ["pipe", "pipe", "pipe"] });
-    running.add(child);
-    child.on("exit", () => running.delete(child));
-    let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += String(d)));
+  private constructor(readonly child: ChildProcess) {
+    child.on("exit", () => {
+      this.exited = true;
+      running.delete(child);
+      for (const w of this.waiters.splice(0)) w(`exited ${this.stderr}`);
+    });
+    child.stderr!.on("data", (d) => (this.stderr += String(d)));
     let buf = "";
-    let onLine: (line: string) => void = () => {};
     child.stdout!.on("data", (d) => {
       buf += String(d);
       let nl;
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        onLine(line);
+        const w = this.waiters.shift();
+        if (w) w(line);
+        else this.lines.push(line);
       }
     });
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`the acceptor did not start within 10 s: ${stderr}`)), 10_000);
-      child.on("exit", (code) => {
-        clearTimeout(t);
-        reject(new Error(`the acceptor exited with ${code}: ${stderr}`));
-      });
-      onLine = (line) => {
-        const m = /^listening (\d+)$/.exec(line);
-        if (m) {
-          clearTimeout(t);
-          resolve(Number(m[1]));
-        }
-      };
-    });
-    const a = new Acceptor(child, port);
-    a.stderr = stderr;
-    child.stderr!.on("data", (d) => (a.stderr += String(d)));
-    onLine = (line) => {
-      const w = a.waiters.shift();
-      if (w) w(line);
-      else a.lines.push(line);
-    };
+  }
+
+  /** Load an acceptor on `storeDir` that listens when `listen()` is called. */
+  static async prepare(storeDir: string, opts: { port?: number } = {}): Promise<Acceptor> {
+    const args = [SCRIPT, "--store", storeDir, "--wait", "1"];
+    if (opts.port !== undefined) args.push("--port", String(opts.port));
+    const child = spawn("node", args, { stdio: ["pipe", "pipe", "pipe"] });
+    running.add(child);
+    const a = new Acceptor(child);
+    await a.expect(/^ready$/, 15_000);
     return a;
   }
 
-  private send(cmd: string): void {
-    this.child.stdin!.write(`${cmd}\n`);
+  /** Start one and make it listen. */
+  static async start(storeDir: string, opts: { port?: number } = {}): Promise<Acceptor> {
+    const a = await Acceptor.prepare(storeDir, opts);
+    await a.listen();
+    return a;
   }
 
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** Open the listener; resolves with its port. */
+  async listen(): Promise<number> {
+    this.send("listen");
+    const m = await this.expect(/^listening (\d+)$/, 5_000);
+    this.port = Number(m[1]);
+    return this.port;
   }
 
   /** What it has seen, and its sequence numbers. */
   async stats(): Promise<AcceptorStats> {
     this.send("stats");
-    for (;;) {
-      const line = await this.next();
-      if (line.startsWith("stats ")) return JSON.parse(line.slice(6)) as AcceptorStats;
-    }
+    const m = await this.expect(/^stats (.*)$/, 5_000);
+    return JSON.parse(m[1]!) as AcceptorStats;
   }
 
   /** Destroy the session's socket, without a Logout: a network fault. */
@@ -97,6 +90,12 @@ export class Acceptor {
     this.send("drop");
   }
 
+  /** Write bytes that are not valid FIX into the session's socket (see acceptor.cjs). */
+  garble(): void {
+    this.send("garble");
+  }
+
+  /** SIGSTOP: the process stays connected and says nothing. */
   pause(): void {
     this.child.kill("SIGSTOP");
   }
@@ -107,10 +106,43 @@ export class Acceptor {
 
   /** kill -9, and wait for the process to be gone. */
   async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.exited) return;
     const gone = new Promise<void>((r) => this.child.once("exit", () => r()));
     this.child.kill("SIGKILL");
     await gone;
+  }
+
+  private send(cmd: string): void {
+    this.child.stdin!.write(`${cmd}\n`);
+  }
+
+  /** The next stdout line matching `re` (others are skipped). */
+  private async expect(re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exited) throw new Error(`the acceptor exited: ${this.stderr}`);
+      const line = await this.nextLine(deadline - Date.now());
+      if (line === null) throw new Error(`the acceptor said nothing matching ${re} within ${timeoutMs} ms: ${this.stderr}`);
+      const m = re.exec(line);
+      if (m) return m;
+    }
+  }
+
+  private nextLine(ms: number): Promise<string | null> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        const k = this.waiters.indexOf(w);
+        if (k >= 0) this.waiters.splice(k, 1);
+        resolve(null);
+      }, Math.max(0, ms));
+      const w = (line: string) => {
+        clearTimeout(t);
+        resolve(line);
+      };
+      this.waiters.push(w);
+    });
   }
 }
 

@@ -5,7 +5,7 @@
  * how a test venue answers orders. It runs under Node (`node acceptor.cjs`), which every CI
  * machine has; the tests start it as a child process.
  *
- *   node acceptor.cjs --store DIR [--port P] [--sender ACCEPTOR] [--heartbeat S]
+ *   node acceptor.cjs --store DIR [--port P] [--sender ACCEPTOR] [--heartbeat S] [--wait 1]
  *
  * It listens on 127.0.0.1, on port P or else a free one, and prints `listening PORT` on stdout
  * once it does (a restarted acceptor takes its old port back, as a real venue's address stays).
@@ -22,8 +22,9 @@
  * ExecutionReport canceled (ExecType 4); for anything else, OrderCancelReject (9), unknown order.
  *
  * stdin, one command a line, for the tests: `drop` destroys the connection without a Logout
- * (the socket dies as it would on a network fault); `stats` prints `stats {json}` (orders seen,
- * cancels seen, and the last sequence numbers in and out).
+ * (the socket dies as it would on a network fault); `garble` writes bytes that are not valid
+ * FIX; `stats` prints `stats {json}` (orders seen, cancels seen, and the last sequence numbers
+ * in and out); `listen` opens the listener of an acceptor started with --wait.
  */
 "use strict";
 require("reflect-metadata");
@@ -42,13 +43,36 @@ if (storeDir === null) {
   process.exit(2);
 }
 
+// jspurefix's file store writes sequence numbers and its resend index with un-awaited async
+// writes, which can land out of order or not at all before the process is killed. A venue that
+// comes back at a number it already used is broken (our gateway would rightly log it out), so the
+// harness makes those two writes synchronous: the acceptor resumes at its true numbers, as a
+// production engine's store does. Only persistence changes; the session logic is jspurefix's.
+const fs = require("node:fs");
+const { FileSessionStreamProvider } = require("jspurefix/dist/store/file-session-stream-provider");
+FileSessionStreamProvider.prototype.writeSeqNums = async function writeSeqNums(content) {
+  fs.writeFileSync(this.seqNumsPath, content, "utf8");
+};
+FileSessionStreamProvider.prototype.appendHeaderLine = async function appendHeaderLine(line) {
+  fs.appendFileSync(this.headerPath, `${line}\n`, "utf8");
+};
+
 const port = Number(arg("port", "0"));
 // Bind the listener to loopback (jspurefix listens on every interface, which a test has no
 // business opening), on a port the OS picks unless one is given.
+// --wait: load everything (Node, jspurefix, the dictionary: about a second), then listen only on
+// the stdin command `listen`. A test starts the acceptor that will replace a killed one ahead of
+// time, so the restart itself takes milliseconds.
+let listenNow = arg("wait", null) === null ? null : undefined;
 TcpAcceptor.prototype.listen = function listen() {
-  this.server.listen(port, "127.0.0.1", () => {
-    process.stdout.write(`listening ${this.server.address().port}\n`);
-  });
+  const go = () =>
+    this.server.listen(port, "127.0.0.1", () => {
+      process.stdout.write(`listening ${this.server.address().port}\n`);
+    });
+  if (listenNow === undefined) {
+    listenNow = go;
+    process.stdout.write("ready\n");
+  } else go();
 };
 
 const description = {
@@ -160,6 +184,18 @@ class TestVenue extends jsfix.AsciiSession {
     this.transport?.duplex?.destroy?.();
   }
 
+  // Raw bytes past jspurefix's encoder, so its sequence numbers do not move: garbage, a frame
+  // whose CheckSum is wrong, a frame whose BodyLength is wrong.
+  garble() {
+    const socket = this.transport?.duplex?.socket;
+    if (!socket) return;
+    const body = "35=0\x0149=VENUE\x0156=KEEL\x0134=999999\x0152=20260101-00:00:00.000\x01";
+    const frame = (len, sum) => `8=FIX.4.4\x019=${len}\x01${body}10=${sum}\x01`;
+    socket.write("this is not FIX\x01");
+    socket.write(frame(body.length, "000"));
+    socket.write(frame(body.length + 5, "000"));
+  }
+
   onReady() {}
   onStopped() {}
   onLogon() {
@@ -194,6 +230,8 @@ process.stdin.on("data", (chunk) => {
     const line = buf.slice(0, nl).trim();
     buf = buf.slice(nl + 1);
     if (line === "drop") current?.drop();
+    else if (line === "listen" && typeof listenNow === "function") listenNow();
+    else if (line === "garble") current?.garble();
     else if (line === "stats") {
       const seq = current ? { sent: current.lastSentSeqNum(), received: current.lastPeerSeqNum() } : null;
       process.stdout.write(`stats ${JSON.stringify({ ...stats, seq })}\n`);
