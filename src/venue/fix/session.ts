@@ -79,8 +79,10 @@ export class FixSession {
   private testReqCount = 0;
   /** A ResendRequest is out; messages past the gap are dropped until nextIn passes this. */
   private resendUpTo = 0;
-  /** Bytes the socket did not take yet, in order. */
-  private pending: Uint8Array[] = [];
+  /** Bytes queued for the socket (see write()). */
+  private out = new Uint8Array(64 * 1024);
+  private outLen = 0;
+  private flushQueued = false;
   private stopping: (() => void) | null = null;
   private readonly hbMs: number;
   private readonly pings = new Map<string, (answered: boolean) => void>();
@@ -186,17 +188,48 @@ export class FixSession {
     return seq;
   }
 
-  /** Write bytes [start, end) of `buf` (a message framed with a seq from takeSeq()). */
+  /**
+   * Queue bytes [start, end) of `buf` (a message framed with a seq from takeSeq()) for the socket.
+   * They are copied into one outgoing buffer and written at the end of the current callback (a
+   * microtask): the orders of one ingest chunk leave in one system call instead of one each, and
+   * in the order they were queued. Call flush() to write now.
+   */
   write(buf: Uint8Array, start: number, end: number): void {
-    const s = this.socket;
-    if (s === null) return;
-    if (this.pending.length > 0) {
-      this.pending.push(buf.slice(start, end));
-      return;
+    if (this.socket === null) return;
+    const n = end - start;
+    if (this.outLen + n > this.out.length) {
+      let size = this.out.length * 2;
+      while (size < this.outLen + n) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.out.subarray(0, this.outLen));
+      this.out = grown;
     }
-    const n = s.write(buf, start, end - start);
-    if (n < end - start) this.pending.push(buf.slice(start + Math.max(0, n), end));
+    const o = this.out;
+    let p = this.outLen;
+    for (let k = start; k < end; k++) o[p++] = buf[k]!;
+    this.outLen = p;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
   }
+
+  /** Write what is queued, as far as the socket takes it; the rest goes on `drain`. */
+  flush(): void {
+    const s = this.socket;
+    if (s === null || this.outLen === 0) return;
+    const w = s.write(this.out, 0, this.outLen);
+    if (w >= this.outLen) this.outLen = 0;
+    else if (w > 0) {
+      this.out.copyWithin(0, w, this.outLen);
+      this.outLen -= w;
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
 
   /** Send an application or session message: header and framing added here. */
   send(type: string, fields: ReadonlyArray<readonly [number, string | number]>): void {
@@ -216,7 +249,7 @@ export class FixSession {
   private async connect(): Promise<void> {
     this.setState("connecting");
     this.reader.reset();
-    this.pending = [];
+    this.outLen = 0;
     const c = this.config;
     try {
       const socket = await Bun.connect({
@@ -224,7 +257,7 @@ export class FixSession {
         port: c.port,
         socket: {
           data: (_s, chunk) => this.reader.push(chunk),
-          drain: (s) => this.drain(s),
+          drain: () => this.flush(),
           close: (s) => this.closed(s, this.downReason || "the connection was closed by the counterparty"),
           error: (s, err) => this.closed(s, `socket error: ${err.message}`),
           end: (s) => void s.end(),
@@ -247,17 +280,6 @@ export class FixSession {
     }
   }
 
-  private drain(s: Socket<undefined>): void {
-    while (this.pending.length > 0) {
-      const b = this.pending[0]!;
-      const n = s.write(b);
-      if (n < b.length) {
-        this.pending[0] = b.subarray(Math.max(0, n));
-        return;
-      }
-      this.pending.shift();
-    }
-  }
 
   private closed(s: Socket<undefined>, reason: string): void {
     if (s !== this.socket) return;
@@ -301,6 +323,8 @@ export class FixSession {
   private sendLogout(text: string): void {
     this.setState("logout_sent");
     this.send(MSG_LOGOUT, [[T_TEXT, text]]);
+    // Now: a drop may follow in this same callback.
+    this.flush();
   }
 
   private setState(s: SessionState): void {

@@ -203,8 +203,23 @@ describe("writeDecimal", () => {
     expect(dec(200 * (1 + 25 / 10_000))).toBe("200.5");
   });
 
+  test("a fraction that rounds up carries into the whole part", () => {
+    expect(dec(1.999999999)).toBe("2");
+    expect(dec(99.999999996)).toBe("100");
+  });
+
   test("values beyond the fast range still come out right", () => {
     expect(dec(123_456_789.25)).toBe("123456789.25");
     expect(dec(5e9)).toBe("5000000000");
+  });
+});
+
+describe("fixTime", () => {
+  test("matches the ISO form across days, months, leap days and years (the date part is cached per day)", () => {
+    const times = [Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 2, 1, 0, 0, 0, 0), Date.UTC(1999, 11, 31, 12, 34, 56, 7), Date.UTC(2026, 10, 25, 14, 30, 0, 42), Date.UTC(2100, 0, 1)];
+    for (const t of [...times, ...times.reverse()]) {
+      const iso = new Date(t).toISOString(); // 2024-02-29T23:59:59.999Z
+      expect(fixTime(t)).toBe(`${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 23)}`);
+    }
   });
 });
