@@ -256,7 +256,10 @@ export class FixSession {
         hostname: c.host,
         port: c.port,
         socket: {
-          data: (_s, chunk) => this.reader.push(chunk),
+          // A late chunk from a connection already given up must not reach the new one's reader.
+          data: (s, chunk) => {
+            if (s === this.socket) this.reader.push(chunk);
+          },
           drain: () => this.flush(),
           close: (s) => this.closed(s, this.downReason || "the connection was closed by the counterparty"),
           error: (s, err) => this.closed(s, `socket error: ${err.message}`),
