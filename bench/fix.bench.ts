@@ -19,7 +19,8 @@
 import { heapStats } from "bun:jsc";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { ORDER_LIMIT } from "../src/config/snapshot.ts";
-import { encodeMessage, fixTime } from "../src/venue/fix/codec.ts";
+import { encodeMessage } from "../src/venue/fix/codec.ts";
+import { fixTime } from "../src/venue/fix/digits.ts";
 import { FixVenue } from "../src/venue/fix/fix-venue.ts";
 import { OrderEncoder } from "../src/venue/fix/order-encoder.ts";
 import { MemorySeqStore } from "../src/venue/fix/seq-store.ts";

@@ -21,7 +21,7 @@
 import { ORDER_MARKET, TIF_NAMES } from "../../config/snapshot.ts";
 import type { CancelAll, FillListener, Venue, VenueListener, VenueOrder } from "../venue.ts";
 import type { FixMessage } from "./codec.ts";
-import { fixTime } from "./codec.ts";
+import { fixTime } from "./digits.ts";
 import { OrderEncoder } from "./order-encoder.ts";
 import type { SeqStore } from "./seq-store.ts";
 import { FixSession, type SessionConfig } from "./session.ts";

@@ -9,7 +9,8 @@
  * Field order: 35 49 56 34 52 | 11 21 55 54 60 38 40 44 59. Orders go out as limits (40=2): a
  * market order is sent as a limit at its slippage bound (see fix-venue.ts).
  */
-import { checksum, writeAscii, writeDecimal, writeInt, writeTime, writeTrailer } from "./codec.ts";
+import { checksum, writeTrailer } from "./codec.ts";
+import { writeAscii, writeDecimal, writeInt, writeTime } from "./digits.ts";
 import { BEGIN_STRING, SOH } from "./tags.ts";
 
 /** Where the body starts: room for `8=FIX.4.4<SOH>9=NNNNN<SOH>` in front of it. */

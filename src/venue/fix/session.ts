@@ -10,12 +10,8 @@
  * followed by a reconnect after a back-off that doubles from `reconnectInitialMs` up to
  * `reconnectMaxMs`, reset by a successful Logon.
  *
- * Sequence numbers survive restarts (seq-store.ts). The outgoing number is persisted as a
- * high-water mark reserved `OUT_BLOCK` ahead, so sending an order costs a database write only
- * once in OUT_BLOCK orders, and a crash can make the next run skip numbers but never reuse one
- * (a reused number would be taken for a duplicate, or rejected as too low). Skipped numbers are
- * what ResendRequest + SequenceReset-GapFill exist for: the counterparty asks, we fill the gap.
- * The incoming number is persisted once per event-loop turn and at every disconnect.
+ * Sequence numbers survive restarts (sequences.ts: reserved ahead, so a crash skips numbers and
+ * never reuses one). Outgoing bytes are written once per callback (outbox.ts).
  *
  * We never resend application messages: a ResendRequest is answered with one
  * SequenceReset-GapFill over the whole range. An order re-sent after a disconnect would reach
@@ -23,16 +19,16 @@
  * halted; the engine's position assumes it was lost unless an execution report says otherwise.
  */
 import type { Socket } from "bun";
-import { encodeMessage, fixTime, FrameReader, type FixMessage, type WireError } from "./codec.ts";
+import { encodeMessage, FrameReader, type FixMessage, type WireError } from "./codec.ts";
+import { fixTime } from "./digits.ts";
+import { Outbox } from "./outbox.ts";
 import type { SeqStore } from "./seq-store.ts";
+import { Sequences } from "./sequences.ts";
 import {
   BEGIN_STRING, MSG_HEARTBEAT, MSG_LOGON, MSG_LOGOUT, MSG_REJECT, MSG_RESEND_REQUEST, MSG_SEQUENCE_RESET, MSG_TEST_REQUEST,
   T_BEGIN_SEQ, T_ENCRYPT_METHOD, T_END_SEQ, T_GAP_FILL, T_HEARTBEAT_INT, T_MSG_TYPE, T_NEW_SEQ, T_ORIG_SENDING_TIME,
   T_POSS_DUP, T_REF_SEQ, T_SENDER, T_SENDING_TIME, T_SEQ, T_TARGET, T_TEST_REQ_ID, T_TEXT,
 } from "./tags.ts";
-
-/** Outgoing sequence numbers reserved per database write. */
-export const OUT_BLOCK = 64;
 
 export interface SessionConfig {
   readonly host: string;
@@ -63,11 +59,8 @@ export class FixSession {
   private st: SessionState = "stopped";
   private socket: Socket<undefined> | null = null;
   private readonly reader: FrameReader;
-  private nextOut: number;
-  private nextIn: number;
-  /** Persisted high-water mark of nextOut. */
-  private reservedOut: number;
-  private inDirty = false;
+  private readonly seq: Sequences;
+  private readonly outbox = new Outbox();
   private attempts = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -79,10 +72,6 @@ export class FixSession {
   private testReqCount = 0;
   /** A ResendRequest is out; messages past the gap are dropped until nextIn passes this. */
   private resendUpTo = 0;
-  /** Bytes queued for the socket (see write()). */
-  private out = new Uint8Array(64 * 1024);
-  private outLen = 0;
-  private flushQueued = false;
   private stopping: (() => void) | null = null;
   private readonly hbMs: number;
   private readonly pings = new Map<string, (answered: boolean) => void>();
@@ -97,10 +86,7 @@ export class FixSession {
   ) {
     this.id = `${BEGIN_STRING}:${config.senderCompId}->${config.targetCompId}`;
     this.hbMs = config.heartbeatS * 1000;
-    const saved = store.load(this.id);
-    this.nextOut = saved?.nextOut ?? 1;
-    this.nextIn = saved?.nextIn ?? 1;
-    this.reservedOut = this.nextOut;
+    this.seq = new Sequences(store, this.id);
     this.reader = new FrameReader(
       (m) => this.onMessage(m),
       (e: WireError) => this.handler.problem(`received bytes that are not a FIX message (${e.code}): ${e.message}`),
@@ -117,7 +103,7 @@ export class FixSession {
 
   /** The next seq this side will send, and the next it expects. */
   get seqs(): { readonly nextOut: number; readonly nextIn: number } {
-    return { nextOut: this.nextOut, nextIn: this.nextIn };
+    return { nextOut: this.seq.nextOut, nextIn: this.seq.nextIn };
   }
 
   /** Connect and log on; reconnects by itself until stop(). */
@@ -143,6 +129,7 @@ export class FixSession {
           this.stopping = null;
           const s = this.socket;
           this.socket = null;
+          this.outbox.attach(null);
           s?.terminate();
           resolve();
         }, Math.min(this.hbMs, 2000));
@@ -151,12 +138,13 @@ export class FixSession {
     } else {
       const s = this.socket;
       this.socket = null;
+      this.outbox.attach(null);
       s?.terminate();
     }
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.st = "stopped";
-    this.persist(true);
+    this.seq.persistExact();
     for (const p of this.pings.values()) p(false);
     this.pings.clear();
   }
@@ -176,60 +164,22 @@ export class FixSession {
 
   /**
    * Take the next outgoing sequence number for a message about to be written (the hot path's
-   * NewOrderSingle). Reserves another block in the store when the reserved range runs out.
+   * NewOrderSingle).
    */
   takeSeq(): number {
-    const seq = this.nextOut++;
-    if (this.nextOut > this.reservedOut) {
-      this.reservedOut = seq + OUT_BLOCK;
-      this.store.save(this.id, this.reservedOut, this.nextIn);
-    }
     this.lastSent = this.now();
-    return seq;
+    return this.seq.take();
   }
 
-  /**
-   * Queue bytes [start, end) of `buf` (a message framed with a seq from takeSeq()) for the socket.
-   * They are copied into one outgoing buffer and written at the end of the current callback (a
-   * microtask): the orders of one ingest chunk leave in one system call instead of one each, and
-   * in the order they were queued. Call flush() to write now.
-   */
+  /** Queue bytes [start, end) of `buf`, a message framed with a seq from takeSeq(); see outbox.ts. */
   write(buf: Uint8Array, start: number, end: number): void {
-    if (this.socket === null) return;
-    const n = end - start;
-    if (this.outLen + n > this.out.length) {
-      let size = this.out.length * 2;
-      while (size < this.outLen + n) size *= 2;
-      const grown = new Uint8Array(size);
-      grown.set(this.out.subarray(0, this.outLen));
-      this.out = grown;
-    }
-    const o = this.out;
-    let p = this.outLen;
-    for (let k = start; k < end; k++) o[p++] = buf[k]!;
-    this.outLen = p;
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushTask);
-    }
+    this.outbox.push(buf, start, end);
   }
 
-  /** Write what is queued, as far as the socket takes it; the rest goes on `drain`. */
+  /** Write what is queued now rather than at the end of the callback. */
   flush(): void {
-    const s = this.socket;
-    if (s === null || this.outLen === 0) return;
-    const w = s.write(this.out, 0, this.outLen);
-    if (w >= this.outLen) this.outLen = 0;
-    else if (w > 0) {
-      this.out.copyWithin(0, w, this.outLen);
-      this.outLen -= w;
-    }
+    this.outbox.flush();
   }
-
-  private readonly flushTask = (): void => {
-    this.flushQueued = false;
-    this.flush();
-  };
 
   /** Send an application or session message: header and framing added here. */
   send(type: string, fields: ReadonlyArray<readonly [number, string | number]>): void {
@@ -249,7 +199,7 @@ export class FixSession {
   private async connect(): Promise<void> {
     this.setState("connecting");
     this.reader.reset();
-    this.outLen = 0;
+    this.outbox.attach(null);
     const c = this.config;
     try {
       const socket = await Bun.connect({
@@ -260,7 +210,7 @@ export class FixSession {
           data: (s, chunk) => {
             if (s === this.socket) this.reader.push(chunk);
           },
-          drain: () => this.flush(),
+          drain: () => this.outbox.flush(),
           close: (s) => this.closed(s, this.downReason || "the connection was closed by the counterparty"),
           error: (s, err) => this.closed(s, `socket error: ${err.message}`),
           end: (s) => void s.end(),
@@ -273,6 +223,7 @@ export class FixSession {
       }
       socket.setNoDelay(true);
       this.socket = socket;
+      this.outbox.attach(socket);
       this.downReason = "";
       this.lastReceived = this.now();
       this.setState("logon_sent");
@@ -287,6 +238,7 @@ export class FixSession {
   private closed(s: Socket<undefined>, reason: string): void {
     if (s !== this.socket) return;
     this.socket = null;
+    this.outbox.attach(null);
     const stopping = this.stopping;
     if (stopping !== null) {
       this.stopping = null;
@@ -301,8 +253,9 @@ export class FixSession {
   private failed(reason: string): void {
     const s = this.socket;
     this.socket = null;
+    this.outbox.attach(null);
     s?.terminate();
-    this.persist(true);
+    this.seq.persistExact();
     this.testReqId = null;
     this.resendUpTo = 0;
     for (const p of this.pings.values()) p(false);
@@ -327,7 +280,7 @@ export class FixSession {
     this.setState("logout_sent");
     this.send(MSG_LOGOUT, [[T_TEXT, text]]);
     // Now: a drop may follow in this same callback.
-    this.flush();
+    this.outbox.flush();
   }
 
   private setState(s: SessionState): void {
@@ -381,12 +334,11 @@ export class FixSession {
     // SequenceReset-Reset moves the number whatever the message's own seq.
     if (m.type === MSG_SEQUENCE_RESET && !m.flag(T_GAP_FILL)) {
       const to = m.int(T_NEW_SEQ);
-      if (to >= 1) this.nextIn = to;
-      this.inDirty = true;
-      this.schedulePersist();
+      if (to >= 1) this.seq.nextIn = to;
       return;
     }
-    if (m.seq > this.nextIn) {
+    const nextIn = this.seq.nextIn;
+    if (m.seq > nextIn) {
       // A gap: ask for it once; what follows will be resent with it.
       if (m.type === MSG_LOGON) this.loggedOn();
       if (m.type === MSG_RESEND_REQUEST) this.answerResend(m);
@@ -396,22 +348,20 @@ export class FixSession {
       }
       if (this.resendUpTo === 0) {
         this.resendUpTo = m.seq;
-        this.send(MSG_RESEND_REQUEST, [[T_BEGIN_SEQ, this.nextIn], [T_END_SEQ, 0]]);
+        this.send(MSG_RESEND_REQUEST, [[T_BEGIN_SEQ, nextIn], [T_END_SEQ, 0]]);
       } else if (m.seq > this.resendUpTo) this.resendUpTo = m.seq;
       return;
     }
-    if (m.seq < this.nextIn) {
+    if (m.seq < nextIn) {
       if (m.flag(T_POSS_DUP)) return; // seen already
-      const text = `MsgSeqNum too low, expecting ${this.nextIn} but received ${m.seq}`;
+      const text = `MsgSeqNum too low, expecting ${nextIn} but received ${m.seq}`;
       this.handler.problem(text);
       this.sendLogout(text);
       this.drop(text);
       return;
     }
-    this.nextIn = m.type === MSG_SEQUENCE_RESET ? Math.max(this.nextIn + 1, m.int(T_NEW_SEQ)) : this.nextIn + 1;
-    if (this.resendUpTo !== 0 && this.nextIn > this.resendUpTo) this.resendUpTo = 0;
-    this.inDirty = true;
-    this.schedulePersist();
+    this.seq.nextIn = m.type === MSG_SEQUENCE_RESET ? Math.max(nextIn + 1, m.int(T_NEW_SEQ)) : nextIn + 1;
+    if (this.resendUpTo !== 0 && this.seq.nextIn > this.resendUpTo) this.resendUpTo = 0;
     switch (m.type) {
       case MSG_LOGON:
         this.loggedOn();
@@ -459,11 +409,12 @@ export class FixSession {
    */
   private answerResend(m: FixMessage): void {
     const from = m.int(T_BEGIN_SEQ);
-    if (from < 1 || from >= this.nextOut) {
-      this.handler.problem(`a ResendRequest from ${m.get(T_BEGIN_SEQ)} when our next number is ${this.nextOut}: nothing to fill`);
+    const nextOut = this.seq.nextOut;
+    if (from < 1 || from >= nextOut) {
+      this.handler.problem(`a ResendRequest from ${m.get(T_BEGIN_SEQ)} when our next number is ${nextOut}: nothing to fill`);
       return;
     }
-    this.sendWithSeq(MSG_SEQUENCE_RESET, from, [[T_GAP_FILL, "Y"], [T_NEW_SEQ, this.nextOut]], true);
+    this.sendWithSeq(MSG_SEQUENCE_RESET, from, [[T_GAP_FILL, "Y"], [T_NEW_SEQ, nextOut]], true);
     // A TestRequest in the filled range is gone with it: ask again, or its answer never comes.
     for (const id of this.pings.keys()) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, id]]);
     if (this.testReqId !== null) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, this.testReqId]]);
@@ -478,24 +429,5 @@ export class FixSession {
     this.sendLogout("logout acknowledged");
     this.downReason = `the counterparty logged out: ${text}`;
     this.socket?.end();
-  }
-
-  private schedulePersist(): void {
-    if (this.inDirty && !this.persistQueued) {
-      this.persistQueued = true;
-      setImmediate(() => {
-        this.persistQueued = false;
-        this.persist(false);
-      });
-    }
-  }
-  private persistQueued = false;
-
-  /** Write the numbers: `exact` (stopped or disconnected) stores nextOut itself, not the reservation. */
-  private persist(exact: boolean): void {
-    if (exact) this.reservedOut = this.nextOut;
-    else if (!this.inDirty) return;
-    this.inDirty = false;
-    this.store.save(this.id, this.reservedOut, this.nextIn);
   }
 }

@@ -5,7 +5,8 @@
  * and step over without throwing; and the NewOrderSingle encoder read back through the reader.
  */
 import { describe, expect, test } from "bun:test";
-import { checksum, encodeMessage, FixMessage, fixTime, FrameReader, MAX_BODY, writeDecimal, type WireError } from "../../../src/venue/fix/codec.ts";
+import { checksum, encodeMessage, FixMessage, FrameReader, MAX_BODY, type WireError } from "../../../src/venue/fix/codec.ts";
+import { fixTime, writeDecimal } from "../../../src/venue/fix/digits.ts";
 import { OrderEncoder } from "../../../src/venue/fix/order-encoder.ts";
 
 const SOH = "\x01";
