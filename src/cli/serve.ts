@@ -2,7 +2,8 @@
  * `keel serve`: settle the config version against the store, rebuild the risk state from the
  * journal, start the engine and its TCP signal ingest, and run until SIGINT/SIGTERM.
  * Exit codes: 0 stopped by a signal, 1 invalid config, unusable database or address, 2 bad flags,
- * 3 live trading asked for without a valid authorisation (auth/gate.ts says which check failed).
+ * 3 live trading asked for without a valid authorisation (auth/gate.ts says which check failed),
+ *   or without a [venue] to send orders to.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
@@ -34,6 +35,7 @@ import { StoreError } from "../store/errors.ts";
 import { acquireLock } from "../store/lock.ts";
 import { startRetention } from "../store/pruner.ts";
 import { openStore, type SqliteStore } from "../store/sqlite.ts";
+import { fixVenueFactory } from "../venue/fix/from-config.ts";
 import { hostPort, parse, UsageError } from "./args.ts";
 import { readSource } from "./source.ts";
 import { startupConfig } from "./startup.ts";
@@ -42,6 +44,7 @@ export const DEFAULT_ADMIN = "127.0.0.1:8787";
 export const DEFAULT_INGEST = "127.0.0.1:8788";
 export const DEFAULT_DATA = "./data";
 export const DEFAULT_RETAIN_DAYS = 30;
+const NO_VENUE = 'trading.mode = "live" needs a [venue] section (host, port, sender_comp_id, target_comp_id): the FIX 4.4 counterparty live orders go to';
 
 export const help = `Usage: keel serve [--config FILE] [--data DIR] [--admin HOST:PORT] [--ingest HOST:PORT] [--retain-days N]
                   [--export-snapshot | --no-export-snapshot] [--shard I/N] [--workers N|auto]
@@ -97,7 +100,9 @@ otherwise it exits 3 with a message saying what is missing or wrong, before touc
 Caps in the token (max_order_notional, ...) hold the limits in force to at most the cap, across
 every reload. When the token expires the engine halts ("live authorisation expired at ...") and
 cannot be resumed: restart with a new token. Live trading uses DIR/live.db, never DIR/paper.db.
-Until the FIX gateway lands, live mode sends its orders to the paper venue.
+Live orders go to the FIX 4.4 counterparty of the config's [venue] section (a live config without
+one is refused, exit 3); the engine starts HALTED and is HALTED whenever that session is down:
+resume with POST /risk/resume once it is logged on. Paper mode uses the paper venue.
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 invalid config, unusable database or address,
 2 bad flags, 3 live trading refused.`;
@@ -145,11 +150,17 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`keel: ${source.name} is invalid; not starting`);
     return 1;
   }
+  const mode = given.document.trading.mode;
+  const live = mode === "live";
+  // Live orders leave through the FIX gateway: without a counterparty there is nothing to trade on.
+  if (live && given.document.venue === undefined) {
+    console.error(`keel: ${NO_VENUE}; not starting`);
+    return 3;
+  }
   // A config flag alone must never turn on live trading: live needs a verified authorisation,
   // checked before the database is opened, so a refusal changes nothing.
-  const mode = given.document.trading.mode;
   let auth: Authorisation | null = null;
-  if (mode === "live") {
+  if (live) {
     const verdict = await authoriseLive({
       liveAuth: values["live-auth"], trustedKeys: values["trusted-key"] ?? [], dataDir, host: hostname(), now: Date.now(),
     });
@@ -205,7 +216,15 @@ export async function run(argv: string[]): Promise<number> {
       `, ${s.symbolCount} symbols in ${s.sectors.length} sectors, ${s.profileCount} profiles`,
   );
 
-  const engine = new Engine(s, version, undefined, store.journal);
+  // Live: the FIX venue of the active version's [venue] (restart-only, so fixed for this run).
+  const venueSection = prepared.document.venue;
+  if (live && venueSection === undefined) {
+    console.error(`keel: the active version ${version} in ${dbPath} has no [venue] section: ${NO_VENUE}; start with --config FILE to replace it`);
+    close();
+    return 3;
+  }
+  const venue = live && venueSection !== undefined ? fixVenueFactory(venueSection, store.db) : undefined;
+  const engine = new Engine(s, version, venue, store.journal);
   if (auth !== null) {
     say(
       `live trading authorised for host ${auth.host} by key ${auth.keyId} (${auth.keySource}) until ` +
@@ -232,6 +251,10 @@ export async function run(argv: string[]): Promise<number> {
   // Large documents are prepared on this Worker, so deciding never waits for a reload to validate.
   const worker = new ConfigWorker(shard);
   const control = new Control({ engine, store, bus, active: prepared, version, worker, ...(shard ? { shard } : {}), log: say });
+  if (engine.venue.down !== null) {
+    // Nothing trades before the session is logged on; an operator resumes once it is (POST /risk/resume).
+    control.setTradingState("HALTED", `${engine.venue.down} (start)`, "venue");
+  }
   // One timer for the instant the authorisation expires: the halt goes the operator's way
   // (journaled, audited, published on /events), and resume is refused from then on.
   const expiry = auth === null ? null : armExpiry(auth.expiresAt, () => {
@@ -344,6 +367,8 @@ export async function run(argv: string[]): Promise<number> {
     complain(`journal: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!(ingest instanceof WorkerPool)) await ingest.stop();
+  // Log out of the venue (FIX: Logout, sequence numbers persisted) before the database closes.
+  await engine.venue.close();
   close();
   say("stopped");
   return 0;

@@ -112,6 +112,7 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   return Object.freeze({
     hash,
     mode: doc.trading.mode === "live" ? MODE_LIVE : MODE_PAPER,
+    venue: doc.venue === undefined ? "" : JSON.stringify(doc.venue),
     dayResetMinute: minuteOfDay(doc.risk.day_reset_utc),
     symbolCount: n,
     index,

@@ -127,12 +127,37 @@ export const Admin = z.strictObject({
   max_config_writes_per_minute: positiveInt().default(30),
 });
 
+/** A FIX CompID: printable ASCII without spaces (it goes on the wire between '=' and SOH). */
+const compId = z.string().regex(/^[!-~]{1,64}$/, "a CompID is 1-64 printable ASCII characters without spaces");
+
+/**
+ * The live venue: the FIX 4.4 counterparty keel logs on to as initiator (src/venue/fix/).
+ * Restart-only, like trading.mode: a session is not moved to another host under working orders.
+ */
+export const VenueSection = z
+  .strictObject({
+    heartbeat_interval_s: z.number().int().min(1).max(3600).default(30),
+    host: z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, "a host name or IP address"),
+    port: z.number().int().min(1).max(65_535),
+    reconnect_initial_ms: z.number().int().min(10).max(600_000).default(1000),
+    reconnect_max_ms: z.number().int().min(10).max(3_600_000).default(30_000),
+    sender_comp_id: compId,
+    target_comp_id: compId,
+  })
+  .superRefine((v, ctx) => {
+    if (v.reconnect_max_ms < v.reconnect_initial_ms) {
+      ctx.addIssue({ code: "custom", path: ["reconnect_max_ms"], message: `must be at least reconnect_initial_ms (${v.reconnect_initial_ms})` });
+    }
+  });
+
 export const Document = z.strictObject({
   admin: Admin.prefault({}),
   risk: Risk.prefault({}),
   strategies: z.record(nameKey, Strategy).default({}),
   symbols: z.record(symbolKey, Symbol).default({}),
   trading: Trading.prefault({}),
+  // Optional: paper trading needs none; keel serve refuses live mode without one.
+  venue: VenueSection.optional(),
 });
 
 /** A document after parsing: every default filled in. */
@@ -144,6 +169,7 @@ export type StrategyEntry = z.output<typeof Strategy>;
 export type SizingConfig = z.output<typeof PositionSizing>;
 export type ExecutionConfig = z.output<typeof Execution>;
 export type LimitsConfig = z.output<typeof Limits>;
+export type VenueConfig = z.output<typeof VenueSection>;
 
 /** The overridable sections, in the order inheritance applies them. */
 export const SECTIONS = ["position_sizing", "execution", "limits"] as const;

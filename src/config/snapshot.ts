@@ -145,6 +145,8 @@ export interface Snapshot {
   /** sha256 of the canonical document. */
   readonly hash: string;
   readonly mode: number;
+  /** The venue section as JSON ("" when absent): restart-only, so compared, never read, on a reload. */
+  readonly venue: string;
   /** Minutes after 00:00 UTC at which the trading day rolls over. */
   readonly dayResetMinute: number;
   readonly symbolCount: number;

@@ -11,6 +11,7 @@ import { HotProfile, type Profile, type Snapshot } from "./snapshot.ts";
 export interface SnapshotParts {
   readonly hash: string;
   readonly mode: number;
+  readonly venue: string;
   readonly dayResetMinute: number;
   readonly symbolCount: number;
   readonly symbols: readonly string[];
@@ -26,7 +27,7 @@ export interface SnapshotParts {
 
 export function toParts(s: Snapshot): SnapshotParts {
   return {
-    hash: s.hash, mode: s.mode, dayResetMinute: s.dayResetMinute, symbolCount: s.symbolCount, symbols: s.symbols, row: s.row,
+    hash: s.hash, mode: s.mode, venue: s.venue, dayResetMinute: s.dayResetMinute, symbolCount: s.symbolCount, symbols: s.symbols, row: s.row,
     inst: s.inst, profiles: s.profiles, profileCount: s.profileCount, profileObjects: s.profileObjects, sectors: s.sectors,
     sectorLimit: s.sectorLimit, strategies: s.strategies,
   };
@@ -40,6 +41,7 @@ export function fromParts(p: SnapshotParts): Snapshot {
   return Object.freeze({
     hash: p.hash,
     mode: p.mode,
+    venue: p.venue,
     dayResetMinute: p.dayResetMinute,
     symbolCount: p.symbolCount,
     index,

@@ -23,6 +23,7 @@ import type { EventBus } from "../events/bus.ts";
 import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
 import { SYM_WIDTH, S_POS } from "../risk/state.ts";
 import type { AuditAction, Store, SymbolDelta } from "../store/store.ts";
+import type { VenueEvent } from "../venue/venue.ts";
 import type { Engine } from "./engine.ts";
 
 /** A one-symbol change, checked and ready to activate; commit or discard it on the planner's side. */
@@ -128,6 +129,20 @@ export class Control {
       this.bus.publish({ type: "trading_state_changed", from: c.from, to: c.to, reason: c.reason, author, ts });
       if (this.stateAuthor === null && c.to === "HALTED") this.bus.publish({ type: "risk_breach", limit: c.reason, to: c.to, reason: c.reason, ts });
     };
+    this.engine.onCancelAll = (r) => this.log(`kill switch: ${r.note}`);
+    this.engine.onVenueEvent = (e) => this.venueEvent(e);
+  }
+
+  /**
+   * What the venue says about itself: logged and published; a lost session halts the engine
+   * (audited as by "venue"), and it stays HALTED until an operator resumes with the session back.
+   */
+  private venueEvent(e: VenueEvent): void {
+    const venue = this.engine.venue.name;
+    this.log(`venue ${venue}: ${e.kind}: ${e.text}`);
+    const orderId = "orderId" in e ? e.orderId : undefined;
+    this.bus.publish({ type: "venue", venue, kind: e.kind, ...(orderId !== undefined ? { order_id: orderId } : {}), text: e.text, ts: this.now() });
+    if (e.kind === "down" && this.engine.decider.state.tradingState !== HALTED) this.setTradingState("HALTED", e.text, "venue");
   }
 
   /** The active version: number, hash, document. */
@@ -144,7 +159,7 @@ export class Control {
     }
     const p = out.prepared;
     const refused = this.restartOnly(p);
-    if (refused !== null) return { valid: false, issues: [{ path: "trading.mode", code: "invalid_value", message: refused.message }], warnings: p.warnings, changes: out.changes };
+    if (refused !== null) return { valid: false, issues: [{ path: refused.path, code: "invalid_value", message: refused.message }], warnings: p.warnings, changes: out.changes };
     return { valid: true, issues: [], warnings: p.warnings, changes: out.changes };
   }
 
@@ -241,8 +256,9 @@ export class Control {
   }
 
   /**
-   * Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. Once trading has been
-   * revoked (revokeTrading), only HALTED is accepted: 409 trading_revoked otherwise.
+   * Move the engine to HALTED, REDUCING or ACTIVE on an operator's word. Halting always works.
+   * Leaving HALTED for a state that trades is refused once trading has been revoked
+   * (revokeTrading: 409 trading_revoked) and while the venue cannot take orders (409 venue_down).
    */
   setTradingState(to: "HALTED" | "REDUCING" | "ACTIVE", reason: string, author: string): { readonly ok: true; readonly from: string; readonly to: string } | Refusal {
     if (this.revoked !== null && to !== "HALTED") {
@@ -250,6 +266,10 @@ export class Control {
     }
     const code = to === "HALTED" ? HALTED : to === "REDUCING" ? REDUCING : ACTIVE;
     const from = TRADING_STATES[this.engine.decider.state.tradingState]!;
+    const down = this.engine.venue.down;
+    if (code !== HALTED && down !== null) {
+      return refuse(409, "venue_down", `cannot move to ${to}: ${down}; trading stays ${from} until the session is back`);
+    }
     this.stateAuthor = author;
     try {
       this.engine.setTradingState(code, reason, this.now());
@@ -320,8 +340,8 @@ export class Control {
       }
       if ("plan" in out) return this.activatePatch(out, meta, action, t0);
       const p = out.prepared;
-      const refused = this.restartOnly(p);
-      if (refused !== null) return refused;
+      const restart = this.restartOnly(p);
+      if (restart !== null) return refuse(restart.status, restart.error, restart.message);
       if (p.hash === this.active.hash && action !== "rollback") {
         return { ok: true, version: this.version, hash: p.hash, warnings: p.warnings, changes: [], unchanged: true };
       }
@@ -395,13 +415,19 @@ export class Control {
     return { ok: true, version, hash: p.hash, warnings: p.warnings, changes, unchanged: false };
   }
 
-  private restartOnly(p: Prepared): Refusal | null {
+  private restartOnly(p: Prepared): (Refusal & { readonly path: string }) | null {
     // From the Snapshots, not the documents: a Worker-prepared document is parsed only when read.
-    if (p.snapshot.mode === this.active.snapshot.mode) return null;
-    const name = (m: number) => (m === MODE_LIVE ? "live" : "paper");
-    const from = name(this.active.snapshot.mode);
-    const to = name(p.snapshot.mode);
-    return refuse(409, "restart_required", `trading.mode cannot change on a running engine (${from} -> ${to}); restart with the new config`);
+    if (p.snapshot.mode !== this.active.snapshot.mode) {
+      const name = (m: number) => (m === MODE_LIVE ? "live" : "paper");
+      const from = name(this.active.snapshot.mode);
+      const to = name(p.snapshot.mode);
+      return { ...refuse(409, "restart_required", `trading.mode cannot change on a running engine (${from} -> ${to}); restart with the new config`), path: "trading.mode" };
+    }
+    if (p.snapshot.venue !== this.active.snapshot.venue) {
+      // The FIX session (host, comp ids, timers) is opened once at start, under working orders.
+      return { ...refuse(409, "restart_required", "venue cannot change on a running engine; restart with the new config"), path: "venue" };
+    }
+    return null;
   }
 
   /** The circuit breaker: at most admin.max_config_writes_per_minute writes in any 60 s. */

@@ -26,14 +26,15 @@ import type { Journal, NewFill, NewOrder } from "../store/store.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 import { PaperVenue } from "../venue/paper.ts";
-import type { Fill, Venue } from "../venue/venue.ts";
+import type { CancelAll, Fill, Venue, VenueListener } from "../venue/venue.ts";
 import { Decider } from "./decide.ts";
 import { makeOrder, type Reply } from "./order.ts";
 import { ownerOf, type Shard } from "../config/shard.ts";
 import { ACCEPTED, REASONS, reasonName, UNKNOWN_SYMBOL, WRONG_SHARD, type RejectReason } from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
-export type VenueFactory = (onFill: (f: Fill) => void) => Venue;
+/** Builds the engine's venue around its fill path and its venue-event path. */
+export type VenueFactory = (onFill: (f: Fill) => void, onEvent: VenueListener) => Venue;
 
 /** An order decided on an engine Worker, as it reaches the journal writer. */
 export interface DecidedOrder {
@@ -65,6 +66,10 @@ export class Engine {
   latency: Histogram | null = null;
   /** Called with every trading-state change, after it is journaled (publishing, logs). */
   onStateChange: ((c: TradingStateChange) => void) | null = null;
+  /** Called with what the venue reports about itself (session up/down, rejects): Control listens. */
+  onVenueEvent: VenueListener | null = null;
+  /** Called with what the kill switch did on each move to HALTED (logs). */
+  onCancelAll: ((r: CancelAll) => void) | null = null;
 
   private readonly journal: Journal | null;
   /** A live authorisation's caps (auth/caps.ts), applied to every Snapshot this engine runs. */
@@ -95,7 +100,7 @@ export class Engine {
   constructor(snap: Snapshot, version: number, venue?: VenueFactory, journal?: Journal) {
     this.decider = new Decider(snap, version);
     const onFill = (f: Fill) => this.applyFill(f);
-    this.venue = venue ? venue(onFill) : new PaperVenue(onFill);
+    this.venue = venue ? venue(onFill, (e) => this.onVenueEvent?.(e)) : new PaperVenue(onFill);
     this.journal = journal ?? null;
     this.sizeDirty(snap.symbolCount);
     this.journal?.beforeCommit(() => this.flushMarks());
@@ -205,8 +210,9 @@ export class Engine {
         if (m === 0) this.dirty[this.dirtyN++] = i;
         this.markState[i] = code === ACCEPTED ? 2 : 1;
       }
-      this.record();
     }
+    // With or without a journal: a halt decided here (max_daily_loss) must reach the kill switch.
+    this.record();
     if (owner >= 0) return { id: s.id, status: "rejected", reason: "wrong_shard", shard: owner, config_version };
     if (code !== ACCEPTED) return { id: s.id, status: "rejected", reason: reasonName(code) as RejectReason, config_version };
     const symbol = d.snap.symbols[d.symbolIndex]!;
@@ -237,6 +243,7 @@ export class Engine {
       price: d.price,
       orderType: d.orderType,
       slippageBps: d.slippageBps,
+      tif: d.tif,
       ts: d.ts,
     });
     return { id: s.id, status: "accepted", order, config_version };
@@ -280,7 +287,7 @@ export class Engine {
     }
     this.venue.submit({
       id: o.id, symbolIndex: i ?? -1, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, orderType: o.orderType,
-      slippageBps: o.slippageBps, ts: o.ts,
+      slippageBps: o.slippageBps, tif: o.tif, ts: o.ts,
     });
     this.record();
   }
@@ -319,7 +326,10 @@ export class Engine {
     return k === sh.index ? -1 : k;
   }
 
-  /** Journal what a decision changed besides its order: the day's start and trading-state changes. */
+  /**
+   * Journal what a decision changed besides its order (the day's start, trading-state changes),
+   * tell the listeners, and pull the kill switch on a halt.
+   */
   private record(): void {
     const st = this.decider.state;
     const j = this.journal;
@@ -333,6 +343,11 @@ export class Engine {
       const day = Number.isFinite(st.day) ? st.day : tradingDay(c.ts, this.decider.snap.dayResetMinute);
       j?.stateChange({ from: c.from, to: c.to, reason: c.reason, ts: c.ts, day });
       this.onStateChange?.(c);
+      // The kill switch: every move to HALTED, whoever caused it, cancels the venue's working orders.
+      if (c.to === "HALTED") {
+        const r = this.venue.cancelAll(c.reason);
+        this.onCancelAll?.(r);
+      }
     }
   }
 

@@ -35,7 +35,18 @@ export interface RiskBreach {
   readonly ts: number;
 }
 
-export type KeelEvent = ConfigChanged | TradingStateChanged | RiskBreach;
+/** What a venue reports about itself: its session up or down, an order it rejected or cancelled. */
+export interface VenueReported {
+  readonly type: "venue";
+  readonly venue: string;
+  /** up, down, rejected, business_reject, cancel_rejected, canceled, problem (venue/venue.ts). */
+  readonly kind: string;
+  readonly order_id?: string;
+  readonly text: string;
+  readonly ts: number;
+}
+
+export type KeelEvent = ConfigChanged | TradingStateChanged | RiskBreach | VenueReported;
 export type EventType = KeelEvent["type"];
 type Listener = (e: KeelEvent) => void;
 

@@ -141,6 +141,21 @@ CREATE TABLE day_starts (
     sql: `ALTER TABLE config_versions ADD COLUMN delta TEXT;`,
     run: rehashVersions,
   },
+  {
+    version: 5,
+    name: "FIX session sequence numbers",
+    // One row per FIX session (BeginString:Sender->Target), kept apart from the journal: the
+    // gateway writes it, nothing else reads it. next_out is a high-water mark (no seq at or
+    // above it was ever sent), reserved ahead so a crash can only skip numbers, never reuse them;
+    // next_in is the next seq expected from the counterparty.
+    sql: `
+CREATE TABLE fix_sessions (
+  session    TEXT PRIMARY KEY,
+  next_out   INTEGER NOT NULL CHECK (next_out >= 1),
+  next_in    INTEGER NOT NULL CHECK (next_in >= 1),
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;`,
+  },
 ];
 
 /** Migration 4's data step: every stored document's hash under the current definition. */

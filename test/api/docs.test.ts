@@ -30,10 +30,10 @@ describe("GET /openapi.json", () => {
     expect(spec.paths["/config"].get.security).toBeUndefined();
   });
 
-  test("components.schemas.ConfigDocument is the config schema with its five top-level properties", () => {
+  test("components.schemas.ConfigDocument is the config schema with its six top-level properties", () => {
     const doc = spec.components.schemas.ConfigDocument;
     expect(doc.type).toBe("object");
-    expect(Object.keys(doc.properties).sort()).toEqual(["admin", "risk", "strategies", "symbols", "trading"]);
+    expect(Object.keys(doc.properties).sort()).toEqual(["admin", "risk", "strategies", "symbols", "trading", "venue"]);
     expect(doc.$schema).toBeUndefined();
     // Generated from the zod schema, not hand-written: the nested limits are there too.
     expect(JSON.stringify(doc)).toContain("max_config_writes_per_minute");

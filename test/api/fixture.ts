@@ -11,7 +11,7 @@ import { startupConfig } from "../../src/cli/startup.ts";
 import { prepareText, prepareValue } from "../../src/config/prepare.ts";
 import { ConfigWorker } from "../../src/config/offload.ts";
 import { Control } from "../../src/engine/control.ts";
-import { Engine } from "../../src/engine/engine.ts";
+import { Engine, type VenueFactory } from "../../src/engine/engine.ts";
 import { EventBus } from "../../src/events/bus.ts";
 import { Histogram } from "../../src/metrics/histogram.ts";
 import { openStore, type SqliteStore } from "../../src/store/sqlite.ts";
@@ -28,7 +28,8 @@ export interface Api {
   readonly bus: EventBus;
   /** fetch with the admin token (or the one given in init.headers). */
   call(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
-  close(): Promise<void>;
+  /** Stop the server, close the venue and the store, remove the dir (`keep`: leave it for a restart). */
+  close(keep?: boolean): Promise<void>;
 }
 
 export interface ApiOptions {
@@ -38,17 +39,21 @@ export interface ApiOptions {
   readonly keepAliveMs?: number;
   /** Prepare every write in the config Worker (thresholds 0), as large documents are. */
   readonly worker?: boolean;
+  /** The engine's venue, built over the store (a FIX venue keeps its sequence numbers there); paper otherwise. */
+  readonly venue?: (store: SqliteStore) => VenueFactory;
+  /** Reuse this data directory (a restart); a fresh temp dir otherwise. */
+  readonly dir?: string;
 }
 
 /** Start a real admin API. */
 export function startApi(opts: ApiOptions = {}): Api {
-  const dir = mkdtempSync(join(tmpdir(), "keel-api-"));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "keel-api-"));
   const store = openStore(join(dir, "paper.db"));
   const given = opts.config === undefined ? prepareText(EMBEDDED_DEFAULT.text, "toml") : prepareValue(opts.config);
   if (!given.ok) throw new Error(`test config invalid: ${JSON.stringify(given.issues)}`);
   const settled = startupConfig(store, EMBEDDED_DEFAULT, given, true);
   if (!settled.ok) throw new Error("startup failed");
-  const engine = new Engine(settled.prepared.snapshot, settled.version, undefined, store.journal);
+  const engine = new Engine(settled.prepared.snapshot, settled.version, opts.venue?.(store), store.journal);
   engine.latency = new Histogram();
   const bus = new EventBus();
   const worker = opts.worker ? new ConfigWorker() : undefined;
@@ -71,11 +76,12 @@ export function startApi(opts: ApiOptions = {}): Api {
       if (token !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${token ?? ADMIN}`);
       return fetch(`${url}${path}`, { ...rest, headers });
     },
-    async close() {
+    async close(keep = false) {
       await server.stop(true);
       worker?.terminate();
+      await engine.venue.close();
       store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

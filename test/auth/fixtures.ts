@@ -78,8 +78,11 @@ export function dataWithTrust(key: TestKey): string {
 }
 
 /** The embedded default config with mode = "live" (and edits), written to a temp file. */
-export function liveConfig(edit: (text: string) => string = (t) => t): string {
+export function liveConfig(edit: (text: string) => string = (t) => t, venuePort = 9): string {
   const path = join(tempDir("keel-auth-config-"), "live.toml");
-  writeFileSync(path, edit(EMBEDDED_DEFAULT.text.replace(/^mode = "paper"/m, 'mode = "live"')));
+  // Live orders go to a FIX counterparty: a live config names one (port 9, discard, when the test
+  // never gets as far as connecting).
+  const venue = `\n[venue]\nhost = "127.0.0.1"\nport = ${venuePort}\nsender_comp_id = "KEEL"\ntarget_comp_id = "VENUE"\nreconnect_initial_ms = 50\nreconnect_max_ms = 500\n`;
+  writeFileSync(path, edit(EMBEDDED_DEFAULT.text.replace(/^mode = "paper"/m, 'mode = "live"')) + venue);
   return path;
 }

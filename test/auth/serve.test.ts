@@ -3,18 +3,40 @@
  * message, nothing written), a valid token starting live on live.db with its caps surviving a
  * PUT, and an expiry while running halting the engine, audited and published on /events.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { cleanup, exchange, freePort, Output, spawn, type Proc } from "../cli/serve-helpers.ts";
 import { keel } from "../crash/harness.ts";
+import { Acceptor, killAll } from "../venue/fix/acceptor-process.ts";
 import { cleanupDirs, dataWithTrust, liveConfig, tamperByte, tempDir, testKey, token, type TestKey } from "./fixtures.ts";
 
 afterEach(async () => {
   await cleanup();
   cleanupDirs();
 });
+afterAll(() => killAll());
+
+/** An independent FIX acceptor (jspurefix under Node) for a live engine to log on to. */
+async function acceptor(): Promise<Acceptor> {
+  return Acceptor.start(tempDir());
+}
+
+/**
+ * A live engine starts HALTED until its FIX session is logged on; an operator then resumes it.
+ * Resume is refused (409 venue_down) until the logon, so this retries until it is accepted.
+ */
+async function resumeOnceLoggedOn(admin: string, auth: Record<string, string>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await fetch(`${admin}/risk/resume`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"reason":"venue logged on"}' });
+    if (r.status === 200) return;
+    const body = await r.json();
+    if (body.error !== "venue_down" || Date.now() > deadline) throw new Error(`resume refused: ${JSON.stringify(body)}`);
+    await Bun.sleep(50);
+  }
+}
 
 const HOST = hostname();
 const REFUSED = "keel: live trading refused: ";
@@ -116,7 +138,8 @@ describe("keel serve with a valid authorisation", () => {
     const data = dataWithTrust(key);
     const tokenFile = join(tempDir(), "live.token");
     writeFileSync(tokenFile, `${await token(key, Date.now(), { caps: { max_order_notional: 10_000 } })}\n`);
-    const s = await startLive(data, ["--config", liveConfig(), "--live-auth", tokenFile]);
+    const venue = await acceptor();
+    const s = await startLive(data, ["--config", liveConfig(undefined, venue.port), "--live-auth", tokenFile]);
     const text = s.out.text;
     expect(text).toContain(`keel [live]: mode live, database ${join(data, "live.db")}`);
     expect(text).toContain(`keel [live]: live trading authorised for host ${HOST} by key ${key.pair.keyId} (${join(data, "trusted_keys", "signer.pub")}) until `);
@@ -126,6 +149,7 @@ describe("keel serve with a valid authorisation", () => {
     expect(existsSync(join(data, "live.db"))).toBe(true);
     expect(existsSync(join(data, "paper.db"))).toBe(false);
 
+    await resumeOnceLoggedOn(s.admin, s.auth);
     const health = await (await fetch(`${s.admin}/health`)).json();
     expect(health).toMatchObject({ mode: "live", trading_state: "ACTIVE", live_auth_expires_at: expect.stringMatching(/Z$/) });
 
@@ -138,6 +162,11 @@ describe("keel serve with a valid authorisation", () => {
     const put = await fetch(`${s.admin}/config`, { method: "PUT", headers: { ...s.auth, "content-type": "application/json" }, body: JSON.stringify(doc) });
     expect(put.status).toBe(200);
     expect(await signal(s.ingest, order("2"))).toMatchObject({ status: "rejected", reason: "max_order_notional", config_version: 2 });
+    // Under the cap, an order goes out over FIX to the counterparty.
+    expect(await signal(s.ingest, { ...order("3"), strength: 0.05 })).toMatchObject({ status: "accepted", order: { qty: 10 } });
+    const deadline = Date.now() + 10_000;
+    while ((await venue.stats()).orders < 1 && Date.now() < deadline) await Bun.sleep(20);
+    expect((await venue.stats()).symbols).toEqual(["AAPL"]);
     const risk = await (await fetch(`${s.admin}/risk`, { headers: s.auth })).json();
     expect(risk.limits.max_order_notional).toBe(10_000);
     expect(risk.live_authorisation).toMatchObject({ host: HOST, key_id: key.pair.keyId, caps: { max_order_notional: 10_000 } });
@@ -172,25 +201,28 @@ describe("the authorisation expiring while running", () => {
   test("HALTED with the reason, published on /events, audited, and resume refused", async () => {
     const key: TestKey = await testKey();
     const data = dataWithTrust(key);
-    const now = Date.now();
     // Long enough to start on a busy machine, short enough to wait for.
-    const expiresAt = now + 3000;
+    const venue = await acceptor();
+    const now = Date.now();
+    const expiresAt = now + 5000;
     const t = await token(key, now, { not_before: iso(now - 60_000), expires_at: iso(expiresAt) });
-    const s = await startLive(data, ["--config", liveConfig(), "--live-auth", t]);
+    const s = await startLive(data, ["--config", liveConfig(undefined, venue.port), "--live-auth", t]);
     const reason = `live authorisation expired at ${iso(expiresAt)}`;
 
     const controller = new AbortController();
     const events = await fetch(`${s.admin}/events`, { headers: s.auth, signal: controller.signal });
+    await resumeOnceLoggedOn(s.admin, s.auth);
     const reader = events.body!.getReader();
     let sse = "";
     const deadline = Date.now() + 20_000;
-    while (!sse.includes("event: trading_state_changed") && Date.now() < deadline) {
+    // The resume is the first trading_state_changed; the expiry's halt comes after it.
+    while (!sse.includes("live-auth") && Date.now() < deadline) {
       const { value, done } = await reader.read();
       if (done) break;
       sse += new TextDecoder().decode(value);
     }
     controller.abort();
-    const frame = /event: trading_state_changed\ndata: (.*)\n/.exec(sse);
+    const frame = /event: trading_state_changed\ndata: (.*live-auth.*)\n/.exec(sse);
     expect(frame).not.toBeNull();
     expect(JSON.parse(frame![1]!)).toMatchObject({ from: "ACTIVE", to: "HALTED", reason, author: "live-auth" });
 

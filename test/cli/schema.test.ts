@@ -35,9 +35,9 @@ describe("keel schema", () => {
     expect(schema.title).toBe("keel config document");
   });
 
-  test("has the five sections, and nothing else, at the top", async () => {
+  test("has the six sections, and nothing else, at the top", async () => {
     const schema = JSON.parse((await run).stdout);
-    expect(Object.keys(schema.properties).sort()).toEqual(["admin", "risk", "strategies", "symbols", "trading"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["admin", "risk", "strategies", "symbols", "trading", "venue"]);
     expect(schema.additionalProperties).toBe(false);
   });
 

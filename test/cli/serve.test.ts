@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { cleanup, exchange, freePort, Output, spawn } from "./serve-helpers.ts";
+
+/** A [venue] section, so that what refuses a live config is the missing authorisation. */
+const LIVE_VENUE = '\n[venue]\nhost = "127.0.0.1"\nport = 9\nsender_comp_id = "KEEL"\ntarget_comp_id = "VENUE"\n';
 
 afterEach(cleanup);
 
@@ -85,7 +88,7 @@ describe("keel serve", () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-serve-"));
     try {
       const file = join(dir, "live.toml");
-      const text = EMBEDDED_DEFAULT.text.replace(/^mode = "paper"/m, 'mode = "live"');
+      const text = EMBEDDED_DEFAULT.text.replace(/^mode = "paper"/m, 'mode = "live"') + LIVE_VENUE;
       expect(text).not.toBe(EMBEDDED_DEFAULT.text);
       writeFileSync(file, text);
       const p = spawn(["--config", file, "--ingest", `127.0.0.1:${freePort()}`]);
@@ -93,6 +96,23 @@ describe("keel serve", () => {
       const err = await new Response(p.stderr).text();
       expect(err).toContain("authorisation");
       expect(await new Response(p.stdout).text()).not.toContain("running");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a live-mode config without a [venue] section is refused with exit 3, saying so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-serve-"));
+    try {
+      const file = join(dir, "live.toml");
+      writeFileSync(file, EMBEDDED_DEFAULT.text.replace(/^mode = "paper"/m, 'mode = "live"'));
+      const p = spawn(["--config", file, "--data", join(dir, "data"), "--ingest", `127.0.0.1:${freePort()}`]);
+      expect(await p.exited).toBe(3);
+      const err = await new Response(p.stderr).text();
+      expect(err).toContain("needs a [venue] section");
+      expect(err).toContain("sender_comp_id");
+      expect(err.trim().split("\n")).toHaveLength(1);
+      expect(existsSync(join(dir, "data"))).toBe(false); // refused before anything was created
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

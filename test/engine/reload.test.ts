@@ -12,6 +12,7 @@ import { S_AVG, S_MARK } from "../../src/risk/state.ts";
 import { HALTED, REDUCING } from "../../src/risk/trading-state.ts";
 import type { Fill, VenueOrder } from "../../src/venue/venue.ts";
 import { DAY_MS, engineWith, orderOf, outcome, sig, snapshotOf, T0 } from "./fixtures.ts";
+import { spyVenue } from "../venue/venue.contract.ts";
 
 const BUY = 1;
 const SELL = -1;
@@ -148,7 +149,7 @@ describe("Decider.load keeps the risk state by symbol name", () => {
     let report: (f: Fill) => void = () => {};
     const e = new Engine(snapshotOf({}, V1_SYMBOLS), 1, (onFill) => {
       report = onFill;
-      return { name: "deferred", submit: (o) => void queue.push(o) };
+      return spyVenue("deferred", (o) => void queue.push(o));
     });
     e.process(sig("AAA", BUY, 100, { ts: T0 }));
     e.process(sig("BBB", BUY, 50, { ts: T0 }));

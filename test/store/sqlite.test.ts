@@ -95,7 +95,7 @@ describe("migrations", () => {
       expect(s.migratedFrom).toBe(0);
       expect(migrationsOf(s.db)).toEqual(MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1234 })));
       const tables = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
-      expect(tables).toEqual(["active_version", "audit_log", "config_versions", "day_starts", "fills", "marks", "orders", "position_carry", "schema_migrations", "state_changes"]);
+      expect(tables).toEqual(["active_version", "audit_log", "config_versions", "day_starts", "fills", "fix_sessions", "marks", "orders", "position_carry", "schema_migrations", "state_changes"]);
     }, { now: () => 1234 });
     // Opening again applies nothing.
     using(path, (s) => {

@@ -10,12 +10,25 @@ import { S_AVG, S_MARK } from "../../src/risk/state.ts";
 import { PaperVenue } from "../../src/venue/paper.ts";
 import type { Fill, VenueOrder } from "../../src/venue/venue.ts";
 import { engineWith, orderOf, outcome, sig, snapshotOf, T0 } from "../engine/fixtures.ts";
-import { venueContract, venueOrder } from "./venue.contract.ts";
+import { spyVenue, venueContract, venueOrder } from "./venue.contract.ts";
 
 const BUY = 1;
 const SELL = -1;
 
 venueContract("paper", (onFill) => new PaperVenue(onFill), { fillsInFull: true, settle: async () => {} });
+
+describe("PaperVenue: the kill switch", () => {
+  test("cancelAll is a no-op that says why: paper orders fill at once, nothing is ever working", () => {
+    const v = new PaperVenue(() => {});
+    v.submit(venueOrder());
+    expect(v.workingOrders()).toEqual([]);
+    const r = v.cancelAll("operator halt");
+    expect(r.requested).toBe(0);
+    expect(r.note).toContain("no working orders");
+    expect(r.note).toContain("operator halt");
+    expect(v.down).toBeNull();
+  });
+});
 
 describe("PaperVenue fills", () => {
   function fillOf(o: VenueOrder): Fill {
@@ -48,23 +61,22 @@ describe("engine -> venue", () => {
   test("an accepted order reaches the venue with every field; a reject reaches nothing", () => {
     const sent: VenueOrder[] = [];
     const snap = snapshotOf({ trading: { execution: { order_type: "market", max_slippage_bps: 7 } } });
-    const e = new Engine(snap, 1, (onFill) => ({
-      name: "spy",
-      submit(o) {
+    const e = new Engine(snap, 1, (onFill) =>
+      spyVenue("spy", (o) => {
         sent.push(o);
         onFill({ orderId: o.id, symbolIndex: o.symbolIndex, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, ts: o.ts });
-      },
-    }));
+      }),
+    );
     e.process(sig("BBB", SELL, 50.123, { id: "q1", ts: T0 + 5 }));
     e.process(sig("ZZZ", SELL, 50));
     expect(sent).toEqual([
-      { id: "q1", symbolIndex: snap.index.get("BBB")!, symbol: "BBB", side: SELL, qty: 100, price: 50.123, orderType: ORDER_MARKET, slippageBps: 7, ts: T0 + 5 },
+      { id: "q1", symbolIndex: snap.index.get("BBB")!, symbol: "BBB", side: SELL, qty: 100, price: 50.123, orderType: ORDER_MARKET, slippageBps: 7, tif: 0, ts: T0 + 5 },
     ]);
     expect(e.decider.state.position(snap.index.get("BBB")!)).toBe(-100);
   });
 
   test("a venue that does not fill leaves the position flat (fills, not orders, move positions)", () => {
-    const e = new Engine(snapshotOf(), 1, () => ({ name: "black-hole", submit() {} }));
+    const e = new Engine(snapshotOf(), 1, () => spyVenue("black-hole", () => {}));
     expect(outcome(e.process(sig("AAA", BUY, 100)))).toBe("accepted");
     expect(e.decider.state.position(0)).toBe(0);
     expect(e.decider.state.openPositions).toBe(0);

@@ -1,26 +1,45 @@
 /**
  * The contract every Venue implementation keeps, as one shared suite: call `venueContract` from
- * the implementation's own test file with a factory (paper.test.ts does it for PaperVenue; a live
- * gateway's test will call it with a simulator behind it).
+ * the implementation's own test file with a factory (paper.test.ts does it for PaperVenue;
+ * fix/fix-venue.test.ts for FixVenue logged on to an independent FIX acceptor, jspurefix).
  *
  * What the engine relies on:
  *   - each fill names the order it belongs to (orderId, symbol, symbolIndex, side as submitted);
  *   - fills are for a positive, finite quantity and price, and never add up to more than the order;
  *   - a limit order never fills through its limit (a buy at or below, a sell at or above);
  *   - a market order fills within max_slippage_bps of its reference price, against the order;
- *   - fills of one order never carry another order's id, whatever the interleaving.
- * Venues that report fills asynchronously pass `settle` (resolves once submitted orders have had
- * their fills reported); `fillsInFull` says the venue fills every order completely.
+ *   - fills of one order never carry another order's id, whatever the interleaving;
+ *   - an order that is done (filled, cancelled, rejected) is not working; cancelAll() never
+ *     throws, and once its cancels are answered no order is working;
+ *   - a venue that can take orders says so (`down` is null).
+ * Venues that report fills asynchronously pass `settle` (resolves once the orders submitted to a
+ * venue have had their reports); `fillsInFull` says the venue fills every order completely;
+ * `workingSymbol` names a symbol whose orders the venue leaves working. `make` may be async (a
+ * venue that must log on first); every venue made is closed after its test.
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { ORDER_LIMIT, ORDER_MARKET } from "../../src/config/snapshot.ts";
-import type { Fill, FillListener, Venue, VenueOrder } from "../../src/venue/venue.ts";
+import type { CancelAll, Fill, FillListener, Venue, VenueOrder } from "../../src/venue/venue.ts";
 
 export interface VenueContractOptions {
-  /** Resolves once every submitted order's fills have been reported. Default: the next macrotask. */
-  settle?: () => Promise<void>;
+  /** Resolves once every order submitted to `venue` has had its reports. Default: the next macrotask. */
+  settle?: (venue: Venue) => Promise<void>;
   /** The venue fills every order completely (the paper venue does). */
   fillsInFull?: boolean;
+  /** A symbol whose orders the venue leaves working (for the cancel-all contract); none: every order completes. */
+  workingSymbol?: string;
+}
+
+/** A venue for engine tests: `submit` is yours; it has nothing working and nothing to cancel. */
+export function spyVenue(name: string, submit: (o: VenueOrder) => void): Venue {
+  return {
+    name,
+    submit,
+    down: null,
+    cancelAll: (reason: string): CancelAll => ({ requested: 0, note: `${name}: nothing to cancel (${reason})` }),
+    workingOrders: () => [],
+    close: () => Promise.resolve(),
+  };
 }
 
 let seq = 0;
@@ -36,20 +55,28 @@ export function venueOrder(over: Partial<VenueOrder> = {}): VenueOrder {
     price: 100,
     orderType: ORDER_LIMIT,
     slippageBps: 10,
+    tif: 0,
     ts: Date.UTC(2026, 10, 25, 14, 30),
     ...over,
   };
 }
 
 /** Run the Venue contract against the venues `make` builds (one fresh venue per test). */
-export function venueContract(label: string, make: (onFill: FillListener) => Venue, opts: VenueContractOptions = {}): void {
+export function venueContract(label: string, make: (onFill: FillListener) => Venue | Promise<Venue>, opts: VenueContractOptions = {}): void {
   const settle = opts.settle ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
+  const made: Venue[] = [];
+
+  async function build(onFill: FillListener): Promise<Venue> {
+    const v = await make(onFill);
+    made.push(v);
+    return v;
+  }
 
   async function run(orders: VenueOrder[]): Promise<{ venue: Venue; fills: Fill[] }> {
     const fills: Fill[] = [];
-    const venue = make((f) => fills.push(f));
+    const venue = await build((f) => fills.push(f));
     for (const o of orders) venue.submit(o);
-    await settle();
+    await settle(venue);
     return { venue, fills };
   }
 
@@ -58,10 +85,15 @@ export function venueContract(label: string, make: (onFill: FillListener) => Ven
   }
 
   describe(`Venue contract: ${label}`, () => {
-    test("has a non-empty name", () => {
-      const venue = make(() => {});
+    afterEach(async () => {
+      await Promise.all(made.splice(0).map((v) => v.close()));
+    });
+
+    test("has a non-empty name and can take orders", async () => {
+      const venue = await build(() => {});
       expect(typeof venue.name).toBe("string");
       expect(venue.name.length).toBeGreaterThan(0);
+      expect(venue.down).toBeNull();
     });
 
     test("a fill names its order: id, symbol, symbol index and side as submitted", async () => {
@@ -138,13 +170,30 @@ export function venueContract(label: string, make: (onFill: FillListener) => Ven
     test("submit returns without throwing and the venue reports to its own listener only", async () => {
       const a: Fill[] = [];
       const b: Fill[] = [];
-      const va = make((f) => a.push(f));
-      make((f) => b.push(f));
+      const va = await build((f) => a.push(f));
+      const vb = await build((f) => b.push(f));
       const o = venueOrder();
       expect(() => va.submit(o)).not.toThrow();
-      await settle();
+      await settle(va);
+      await settle(vb);
       expect(b.length).toBe(0);
       for (const f of a) expect(f.orderId).toBe(o.id);
+    });
+
+    test("done orders are not working; cancelAll leaves nothing working and never throws", async () => {
+      const done = venueOrder();
+      const left: VenueOrder[] = [];
+      if (opts.workingSymbol !== undefined) left.push(venueOrder({ symbol: opts.workingSymbol }), venueOrder({ symbol: opts.workingSymbol, side: -1 }));
+      const { venue, fills } = await run([done, ...left]);
+      expect(venue.workingOrders().sort()).toEqual(left.map((o) => o.id).sort());
+      let r: CancelAll | undefined;
+      expect(() => (r = venue.cancelAll("contract test"))).not.toThrow();
+      expect(r!.requested).toBe(left.length);
+      expect(r!.note.length).toBeGreaterThan(0);
+      await settle(venue);
+      expect(venue.workingOrders()).toEqual([]);
+      for (const o of left) expect(fillsOf(fills, o)).toEqual([]);
+      if (opts.fillsInFull) expect(fillsOf(fills, done).reduce((q, f) => q + f.qty, 0)).toBe(done.qty);
     });
   });
 }

@@ -1,4 +1,4 @@
-/** `GET /events`: Server-Sent Events from the bus: config_changed, trading_state_changed, risk_breach. */
+/** `GET /events`: Server-Sent Events from the bus: config_changed, trading_state_changed, risk_breach, venue. */
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { KeelEvent } from "../../events/bus.ts";
