@@ -536,8 +536,8 @@ async function main(): Promise<void> {
     const decideRatio = ratio((p) => p.decide.p99);
     const replyRatio = ratio((p) => p.load.p99Us);
     console.log(`\n  storm / calm, medians over ${S.length} + ${C.length} phases (phases rotated storm/calm/validate):`);
-    console.log(`    decide() p99     ${fmt(decideRatio)}x  (target <= ${STORM_TARGET}x: ${decideRatio <= STORM_TARGET ? "met" : "NOT met"})   p50 ${fmt(ratio((p) => p.decide.p50))}x, p99.9 ${fmt(ratio((p) => p.decide.p999))}x`);
-    console.log(`    TCP reply p99    ${fmt(replyRatio)}x  (target <= ${STORM_TARGET}x: ${replyRatio <= STORM_TARGET ? "met" : "NOT met"})   p50 ${fmt(ratio((p) => p.load.p50Us))}x, max ${fmt(ratio((p) => p.load.maxUs))}x`);
+    console.log(`    decide() p99     ${fmt(decideRatio)}x  (the issue's target, p99 decision latency <= ${STORM_TARGET}x: ${decideRatio <= STORM_TARGET ? "met" : "NOT met"})   p50 ${fmt(ratio((p) => p.decide.p50))}x, p99.9 ${fmt(ratio((p) => p.decide.p999))}x`);
+    console.log(`    TCP reply p99    ${fmt(replyRatio)}x  (end to end, beside the target; within ${STORM_TARGET}x: ${replyRatio <= STORM_TARGET ? "yes" : "no"})   p50 ${fmt(ratio((p) => p.load.p50Us))}x, max ${fmt(ratio((p) => p.load.maxUs))}x`);
     console.log(`    throughput       ${fmt(1 / ratio((p) => p.load.perSecond))}x slower`);
     console.log(
       `    PUTs landed per storm phase: ${S.map((p) => p.rows.filter((r) => r.ok).length).join(", ")}; ` +

@@ -120,6 +120,12 @@ export class Control {
     this.maxWrites = o.active.document.admin.max_config_writes_per_minute;
     this.offloadChars = o.offloadChars ?? OFFLOAD_CHARS;
     this.worker?.setActive(this.active.canonical, this.active.hash);
+    // The start-up version's patch index is built now, before any signal: building it at the
+    // first PATCH would stall decisions (~30 ms at 100,000 symbols).
+    if (this.active.trie !== undefined) {
+      this.patchable = new Patchable(this.active, this.shard);
+      this.writer = new SnapshotWriter(this.active.snapshot);
+    }
     this.engine.onStateChange = (c) => {
       const author = this.stateAuthor ?? "engine";
       const action: AuditAction = c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume";
