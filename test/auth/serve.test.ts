@@ -198,7 +198,7 @@ describe("keel serve with a valid authorisation", () => {
 });
 
 describe("the authorisation expiring while running", () => {
-  test("HALTED with the reason, published on /events, audited, and resume refused", async () => {
+  test("HALTED with the reason, working orders cancelled at the venue, published on /events, audited, and resume refused", async () => {
     const key: TestKey = await testKey();
     const data = dataWithTrust(key);
     // Long enough to start on a busy machine, short enough to wait for.
@@ -206,12 +206,15 @@ describe("the authorisation expiring while running", () => {
     const now = Date.now();
     const expiresAt = now + 5000;
     const t = await token(key, now, { not_before: iso(now - 60_000), expires_at: iso(expiresAt) });
-    const s = await startLive(data, ["--config", liveConfig(undefined, venue.port), "--live-auth", t]);
+    // WRK... symbols stay working at the acceptor (acceptor.cjs): the expiry's halt must cancel them.
+    const working = '\n[symbols.WRKX]\nsector = "tech"\nreference_price = 100\ntick_size = 0.01\nlot_size = 1\n';
+    const s = await startLive(data, ["--config", liveConfig((t) => t + working, venue.port), "--live-auth", t]);
     const reason = `live authorisation expired at ${iso(expiresAt)}`;
 
     const controller = new AbortController();
     const events = await fetch(`${s.admin}/events`, { headers: s.auth, signal: controller.signal });
     await resumeOnceLoggedOn(s.admin, s.auth);
+    expect(await signal(s.ingest, { id: "w1", symbol: "WRKX", side: "buy", strength: 0.5, price: 100 })).toMatchObject({ status: "accepted" });
     const reader = events.body!.getReader();
     let sse = "";
     const deadline = Date.now() + 20_000;
@@ -232,6 +235,10 @@ describe("the authorisation expiring while running", () => {
     expect((await resume.json()).error).toBe("trading_revoked");
     expect(await signal(s.ingest, { id: "late", symbol: "AAPL", side: "buy", strength: 0.1, price: 190 })).toMatchObject({ reason: "trading_halted" });
     expect(s.out.text).toContain(`keel [live]: trading state ACTIVE -> HALTED (${reason}, by live-auth)`);
+    // The halt cancelled the order still working at the venue (an OrderCancelRequest it answered).
+    const until = Date.now() + 10_000;
+    while ((await venue.stats()).cancels < 1 && Date.now() < until) await Bun.sleep(20);
+    expect(await venue.stats()).toMatchObject({ orders: 1, cancels: 1, symbols: ["WRKX"] });
     s.p.kill("SIGTERM");
     expect(await s.p.exited).toBe(0);
 
