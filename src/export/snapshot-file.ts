@@ -99,7 +99,14 @@ export class SnapshotFileWriter {
     }
     const content = encodeBuffer(snap, version, next, writtenAt);
     if (changed === undefined) this.epoch++;
-    const info = this.fd === null || this.broken || content.length > this.capacity ? this.create(content, next) : this.whole(content, next);
+    if (this.fd === null || this.broken || content.length > this.capacity) {
+      const info = this.create(content, next);
+      // A new file holds the version in both buffers: the next one-symbol update can be a patch.
+      this.epochOf[0] = this.epochOf[1] = this.epoch;
+      this.lag = [];
+      return info;
+    }
+    const info = this.whole(content, next);
     this.epochOf[this.active] = this.epoch;
     this.lag = changed === undefined ? [] : [...changed];
     return info;
@@ -179,12 +186,15 @@ export class SnapshotFileWriter {
     let ctl: Int32Array;
     try {
       writeAll(fd, encodeHeader(seq, capacity), 0);
-      writeAll(fd, content, PAGE);
-      // Every byte written, none left sparse: a page of a mapped file that cannot be allocated
+      // The version in both buffers (buffer 0 is the active one), each padded with zeros: every
+      // byte written, none left sparse, since a page of a mapped file that cannot be allocated
       // later (disk full) would be a SIGBUS in a reader, not an error here.
       const zeros = new Uint8Array(Math.min(1 << 20, capacity));
-      for (let at = PAGE + content.length; at < PAGE + 2 * capacity; at += zeros.length) {
-        writeAll(fd, zeros.subarray(0, Math.min(zeros.length, PAGE + 2 * capacity - at)), at);
+      for (const base of [PAGE, PAGE + capacity]) {
+        writeAll(fd, content, base);
+        for (let at = base + content.length; at < base + capacity; at += zeros.length) {
+          writeAll(fd, zeros.subarray(0, Math.min(zeros.length, base + capacity - at)), at);
+        }
       }
       const map = Bun.mmap(tmp, { size: PAGE });
       ctl = new Int32Array(map.buffer, map.byteOffset, FILE_HEADER_BYTES / 4);
@@ -211,8 +221,6 @@ export class SnapshotFileWriter {
     this.seq = seq;
     this.active = 0;
     this.broken = false;
-    // The other buffer of a new file is zeros: no layout of any epoch.
-    this.epochOf[1] = -1;
     return { seq, created: true, capacity, bytes: content.length };
   }
 
