@@ -142,7 +142,7 @@ export interface Profile extends Effective {
 }
 
 export interface Snapshot {
-  /** sha256 of the canonical document. */
+  /** The version hash (canonical.ts: sha256 over the canonical document with its symbol trie). */
   readonly hash: string;
   readonly mode: number;
   /** The venue section as JSON ("" when absent): restart-only, so compared, never read, on a reload. */

@@ -38,7 +38,7 @@ export interface BufferInfo {
   readonly profiles: number;
   readonly mode: number;
   readonly dayResetMinute: number;
-  /** sha256 of the canonical document, hex. */
+  /** The config version hash, hex (docs/architecture.md, "The config hash"). */
   readonly hash: string;
   readonly writtenAt: number;
   readonly sectors: readonly { readonly name: string; readonly maxGrossExposure: number }[];
