@@ -135,9 +135,8 @@ function subtree(names: readonly string[], textAt: (i: number) => string, depth:
   for (let i = 0; i < names.length; i++) keys[i] = nameKey(names[i]!);
   const make = (idx: number[], d: number): Node => {
     if (idx.length <= LEAF_MAX || d === MAX_DEPTH) {
-      let body = "";
-      for (let k = 0; k < idx.length; k++) body += (k === 0 ? "" : ",") + textAt(idx[k]!);
-      return { leaf: true, names: idx.map((i) => names[i]!), digest: sha256(body) };
+      // join() writes one flat string; += would build a rope that hashing must flatten.
+      return { leaf: true, names: idx.map((i) => names[i]!), digest: sha256(idx.map(textAt).join(",")) };
     }
     const parts: number[][] = Array.from({ length: 16 }, () => []);
     for (const i of idx) parts[nibble(keys[i]!, d)]!.push(i);
