@@ -11,7 +11,7 @@ import {
   METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
   P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
   P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS,
-  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_BUCKET_MILLI, TIF_NAMES, HotProfile, type Profile, type Snapshot,
+  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_BUCKET_MILLI, SPARE_PROFILES, SPARE_ROWS, TIF_NAMES, HotProfile, type Profile, type Snapshot,
 } from "./snapshot.ts";
 
 /** A typed array over shared memory, so Workers and other readers can map the same bytes. */
@@ -85,7 +85,8 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
 
   const strategyId = new Map(res.strategyNames.map((name, i) => [name, i] as const));
 
-  const profiles = shared(Float64Array, res.profiles.length * PROFILE_WIDTH);
+  // Spare profile and instrument rows after the live ones: see SPARE_ROWS.
+  const profiles = shared(Float64Array, (res.profiles.length + SPARE_PROFILES) * PROFILE_WIDTH);
   for (const p of res.profiles) writeProfile(profiles, p);
 
   // A shard compiles its own symbols only (the whole document was validated all the same).
@@ -95,7 +96,7 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   const n = names.length;
   const index = new Map<string, number>();
   const row = shared(Int32Array, n);
-  const instBuffer = new SharedArrayBuffer(Math.max(1, n) * INST_BYTES);
+  const instBuffer = new SharedArrayBuffer((n + SPARE_ROWS) * INST_BYTES);
   const inst = new Float64Array(instBuffer);
   const instI32 = new Int32Array(instBuffer);
   for (let i = 0; i < n; i++) {

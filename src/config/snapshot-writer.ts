@@ -1,11 +1,11 @@
 /**
  * One symbol written into a Snapshot in place: the slots behind a one-symbol PATCH or DELETE.
  *
- * A compiled Snapshot has exactly as many rows as symbols. The first patch after a full
- * activation copies its tables once into buffers with spare rows (the lineage's own, so the
- * version that was active keeps its tables untouched); from then on a patch writes the symbol's
- * new instrument row into a spare row and publishes it with one Atomics.store into the per-symbol
- * row index. A reader sees the old row or the new one, never a mixture (see snapshot.ts). The row
+ * compile() leaves a few spare instrument rows and profile rows after the live ones. The first
+ * patch after a full activation takes the superseded version's tables over (nothing reads them
+ * after the swap) and from then on a patch writes the symbol's new instrument row into a spare
+ * row and publishes it with one Atomics.store into the per-symbol row index; the tables grow by
+ * half (one copy, amortised) only when adds use up the spare rows. A reader sees the old row or the new one, never a mixture (see snapshot.ts). The row
  * a patch retires is recycled only after the next patch, so a reader that loaded the old index
  * just before the swap still reads whole, unchanged slots.
  *
@@ -13,7 +13,7 @@
  * then grow by half, amortised) or a delete moves the last symbol into the freed index.
  */
 import { writeInstrument, writeProfile } from "./compile.ts";
-import { HotProfile, INST_BYTES, INST_I32_WIDTH, J_SECTOR, PROFILE_WIDTH, type Profile, type Snapshot } from "./snapshot.ts";
+import { HotProfile, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_SECTOR, PROFILE_WIDTH, SPARE_PROFILES, SPARE_ROWS, type Profile, type Snapshot } from "./snapshot.ts";
 
 /** What a patch did to the symbol's dense index, for the risk state (engine/engine.ts). */
 export type SymbolChange =
@@ -64,25 +64,30 @@ export class SnapshotWriter {
    */
   constructor(from: Snapshot) {
     const n = from.symbolCount;
-    const rows = n + Math.max(64, n >> 1);
     this.index = from.index as Map<string, number>;
     this.symbols = from.symbols as string[];
     if (this.symbols.length !== n || Object.isFrozen(this.symbols)) this.symbols = this.symbols.slice(0, n);
     this.hot = from.hot.slice();
     this.profileObjects = from.profileObjects.slice();
-    const row = new Int32Array(new SharedArrayBuffer(rows * 4));
-    row.set(from.row.subarray(0, n));
-    const instBuffer = new SharedArrayBuffer(rows * INST_BYTES);
-    new Uint8Array(instBuffer).set(new Uint8Array(from.inst.buffer, 0, Math.min(from.inst.buffer.byteLength, rows * INST_BYTES)));
-    const used = new Uint8Array(rows);
+    // compile() leaves SPARE_ROWS rows and SPARE_PROFILES profiles after the live ones: the
+    // lineage writes into those, taking the superseded version's tables over without a copy.
+    let { inst, instI32, row, profiles } = from;
+    if (inst.length / INST_WIDTH <= n) {
+      const rows = n + Math.max(SPARE_ROWS, n >> 1);
+      const instBuffer = new SharedArrayBuffer(rows * INST_BYTES);
+      new Uint8Array(instBuffer).set(new Uint8Array(inst.buffer, 0, Math.min(inst.buffer.byteLength, rows * INST_BYTES)));
+      inst = new Float64Array(instBuffer);
+      instI32 = new Int32Array(instBuffer);
+    }
+    if (profiles.length / PROFILE_WIDTH <= from.profileCount) {
+      profiles = new Float64Array(new SharedArrayBuffer((from.profileCount + SPARE_PROFILES) * PROFILE_WIDTH * 8));
+      profiles.set(from.profiles.subarray(0, from.profileCount * PROFILE_WIDTH));
+    }
+    const rowsInBuffer = inst.length / INST_WIDTH;
+    const used = new Uint8Array(rowsInBuffer);
     for (let i = 0; i < n; i++) used[row[i]!] = 1;
-    for (let r = rows - 1; r >= 0; r--) if (used[r] === 0) this.free.push(r);
-    const profiles = new Float64Array(new SharedArrayBuffer((from.profileCount + 64) * PROFILE_WIDTH * 8));
-    profiles.set(from.profiles.subarray(0, from.profileCount * PROFILE_WIDTH));
-    this.snap = {
-      ...from, index: this.index, symbols: this.symbols, row, inst: new Float64Array(instBuffer), instI32: new Int32Array(instBuffer),
-      profiles, hot: this.hot, profileObjects: this.profileObjects,
-    };
+    for (let r = rowsInBuffer - 1; r >= 0; r--) if (used[r] === 0) this.free.push(r);
+    this.snap = { ...from, index: this.index, symbols: this.symbols, row, inst, instI32, profiles, hot: this.hot, profileObjects: this.profileObjects };
   }
 
   /** Carry out a plan under the new version's hash. */

@@ -66,6 +66,14 @@ export const J_SECTOR = 12;
 export const J_STRATEGY = 13;
 export const J_PROFILE = 14;
 
+/**
+ * Spare instrument rows and profile rows compile() leaves after the live ones, for one-symbol
+ * patches (config/snapshot-writer.ts: a patch writes its new row there and publishes it with one
+ * Atomics.store, and rows are recycled, so updates never run out). 4 KiB and 3 KiB per version.
+ */
+export const SPARE_ROWS = 64;
+export const SPARE_PROFILES = 16;
+
 export const METHOD_FIXED = 0;
 export const METHOD_SCALED = 1;
 export const ORDER_LIMIT = 0;
