@@ -7,6 +7,7 @@ import { prepareValue } from "../../src/config/prepare.ts";
 import type { Snapshot } from "../../src/config/snapshot.ts";
 import type { Signal } from "../../src/engine/signal.ts";
 import { T0 } from "../engine/fixtures.ts";
+import { rng } from "../../bench/gen-config.ts";
 
 export { T0 };
 
@@ -50,17 +51,6 @@ export function compileDoc(doc: Plain): Snapshot {
   return p.snapshot;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` signals over `n` symbols at their reference price (so both deciders value exposure
