@@ -23,7 +23,8 @@ import { Control } from "../engine/control.ts";
 import { EventBus } from "../events/bus.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { availableParallelism } from "node:os";
-import { SNAPSHOT_FILE, startSnapshotExport } from "../export/snapshot-file.ts";
+import { LIVE_SNAPSHOT_FILE, SNAPSHOT_FILE } from "../export/snapshot-layout.ts";
+import { snapshotFileFor, startSnapshotExport } from "../export/snapshot-file.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { prepareText } from "../config/prepare.ts";
 import { Engine } from "../engine/engine.ts";
@@ -70,10 +71,10 @@ Options:
   --ingest HOST:PORT  signal socket address (default ${DEFAULT_INGEST}, loopback only)
   --retain-days N     keep N trading days of journal (default ${DEFAULT_RETAIN_DAYS}); older days are pruned
                       at start and daily, positions kept. Config versions and the audit log are never pruned
-  --export-snapshot   write the active effective config to DIR/${SNAPSHOT_FILE} at start and on every
-                      change, for other processes to mmap (the default; docs/snapshot-format.md,
-                      'keel snapshot' reads it)
-  --no-export-snapshot  do not write DIR/${SNAPSHOT_FILE}
+  --export-snapshot   write the active effective config to DIR/${SNAPSHOT_FILE} (live: DIR/${LIVE_SNAPSHOT_FILE})
+                      at start and on every change, for other processes to mmap (the default;
+                      docs/snapshot-format.md, 'keel snapshot' reads it)
+  --no-export-snapshot  do not write it
   --shard I/N         run shard I of N (0-based): compile and trade only the symbols whose rendezvous
                       hash picks shard I ('keel shard SYMBOL --of N' tells the owner); a signal for
                       another shard's symbol is rejected wrong_shard with the owner's index
@@ -333,7 +334,7 @@ export async function run(argv: string[]): Promise<number> {
     `ingest listening on ${formatAddress(ingestAt.host, ingest.port)} (NDJSON signals), venue ${engine.venue.name}` +
       (ingest instanceof WorkerPool ? `, ${workers} engine workers` : ""),
   );
-  const snapshotPath = join(dataDir, SNAPSHOT_FILE);
+  const snapshotPath = join(dataDir, snapshotFileFor(mode));
   // Written now and on every config_changed; a failure is reported and trading goes on without it.
   // Started last, so the failure paths above need not stop it: no request is handled before here.
   const snapshotExport = exportSnapshot

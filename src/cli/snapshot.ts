@@ -1,5 +1,5 @@
 /**
- * `keel snapshot`: read `<data>/snapshot.bin` through Bun.mmap, as any other process would, and
+ * `keel snapshot`: read `<data>/snapshot.bin` (live: `snapshot-live.bin`) through Bun.mmap, as any other process would, and
  * print one symbol's effective config or a summary of the file. The format's own reader
  * (export/snapshot-reader.ts) does the reading, so this command exercises the documented layout,
  * never the engine's memory or the database.
@@ -7,15 +7,15 @@
  */
 import { join } from "node:path";
 import { MODE_LIVE } from "../config/snapshot.ts";
-import { SNAPSHOT_FILE } from "../export/snapshot-layout.ts";
+import { LIVE_SNAPSHOT_FILE, SNAPSHOT_FILE, snapshotFileFor } from "../export/snapshot-layout.ts";
 import { recordJson, SnapshotFileError, SnapshotReader, type BufferInfo } from "../export/snapshot-reader.ts";
 import { parse } from "./args.ts";
-import { DEFAULT_DATA, iso, table } from "./versions.ts";
+import { DEFAULT_DATA, iso, readTarget, table } from "./versions.ts";
 
-export const help = `Usage: keel snapshot [--data DIR] [SYMBOL] [--json]
+export const help = `Usage: keel snapshot [--data DIR] [--mode paper|live] [SYMBOL] [--json]
 
-Read DIR/${SNAPSHOT_FILE}, the memory-mapped export of the active config that 'keel serve' writes
-(unless started with --no-export-snapshot), and print:
+Read DIR/${SNAPSHOT_FILE} (DIR/${LIVE_SNAPSHOT_FILE} with --mode live), the memory-mapped export of the
+active config that 'keel serve' writes (unless started with --no-export-snapshot), and print:
   - with SYMBOL: that symbol's effective config (sector, strategy, reference price, tick and lot
     size, position sizing, execution and limits after inheritance), with the config version and
     sequence it was read at;
@@ -27,6 +27,8 @@ check (docs/snapshot-format.md). No server is needed, and it is safe while 'keel
 
 Options:
   --data DIR   where the file lives (default ${DEFAULT_DATA}, as for 'keel serve')
+  --mode paper|live  which engine's file (default paper): paper and live keep their own, as they
+               keep paper.db and live.db
   --json       print one JSON object
   -h, --help   show this help
 
@@ -39,10 +41,10 @@ Examples:
   keel snapshot --data /var/lib/keel BRK.B --json | jq .limits`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { data: { type: "string" }, json: { type: "boolean" } }, 1);
+  const { values, positionals } = parse(argv, { data: { type: "string" }, mode: { type: "string" }, json: { type: "boolean" } }, 1);
   if (values.help) return (console.log(help), 0);
-  const dataDir = values.data ?? DEFAULT_DATA;
-  const path = join(dataDir, SNAPSHOT_FILE);
+  const { dataDir, mode } = readTarget(values);
+  const path = join(dataDir, snapshotFileFor(mode));
   let reader: SnapshotReader;
   let info: BufferInfo;
   try {

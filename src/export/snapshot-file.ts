@@ -26,7 +26,7 @@ import {
   H_ACTIVE, H_FLAGS, H_SEQ, MAGIC, PAGE, RECORD_BYTES, encodeBuffer, encodeHeader, recordBytes,
 } from "./snapshot-layout.ts";
 
-export { SNAPSHOT_FILE } from "./snapshot-layout.ts";
+export { SNAPSHOT_FILE, snapshotFileFor } from "./snapshot-layout.ts";
 
 /** pread all of `bytes` from `position`. */
 function readAll(fd: number, bytes: Uint8Array, position: number): void {

@@ -11,8 +11,15 @@ import {
   P_PRICE_COLLAR_BPS, P_TIF, type Snapshot,
 } from "../config/snapshot.ts";
 
-/** The file name inside the data directory. */
+/** The file name inside the data directory (paper mode; see snapshotFileFor). */
 export const SNAPSHOT_FILE = "snapshot.bin";
+/** Live mode's file: paper and live may run on one data directory, as paper.db and live.db do. */
+export const LIVE_SNAPSHOT_FILE = "snapshot-live.bin";
+
+/** The snapshot file of a trading mode: never the same file for paper and live. */
+export function snapshotFileFor(mode: "paper" | "live"): string {
+  return mode === "live" ? LIVE_SNAPSHOT_FILE : SNAPSHOT_FILE;
+}
 /** "KEELSNAP" in ASCII: the first 8 bytes of every layout version. */
 export const MAGIC = "KEELSNAP";
 export const LAYOUT_VERSION = 1;

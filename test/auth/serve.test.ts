@@ -148,6 +148,9 @@ describe("keel serve with a valid authorisation", () => {
     for (const line of text.trim().split("\n")) expect(line).toStartWith("keel [live]: ");
     expect(existsSync(join(data, "live.db"))).toBe(true);
     expect(existsSync(join(data, "paper.db"))).toBe(false);
+    // Its own snapshot file too: a paper engine on the same directory writes snapshot.bin.
+    expect(existsSync(join(data, "snapshot-live.bin"))).toBe(true);
+    expect(existsSync(join(data, "snapshot.bin"))).toBe(false);
 
     await resumeOnceLoggedOn(s.admin, s.auth);
     const health = await (await fetch(`${s.admin}/health`)).json();

@@ -3,6 +3,8 @@ import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs
 import { join } from "node:path";
 import { EMBEDDED_DEFAULT } from "../../src/cli/source.ts";
 import { prepareText } from "../../src/config/prepare.ts";
+import { SnapshotFileWriter } from "../../src/export/snapshot-file.ts";
+import { LIVE_SNAPSHOT_FILE } from "../../src/export/snapshot-layout.ts";
 import { expectedRecord, freshWriter, snapshotCli, tempDir } from "./fixtures.ts";
 
 const cleanups: (() => void)[] = [];
@@ -26,6 +28,22 @@ function dataDir(): string {
 }
 
 describe("keel snapshot", () => {
+  test("--mode live reads the live engine's own file; paper's stays paper's; an unknown mode is exit 2", async () => {
+    const dir = dataDir();
+    // Paper's file holds v3 (dataDir); a live engine on the same directory writes its own.
+    const live = new SnapshotFileWriter(join(dir, LIVE_SNAPSHOT_FILE));
+    cleanups.push(() => live.close());
+    live.write(embedded().snapshot, 9);
+    const l = await snapshotCli(["--data", dir, "--mode", "live", "--json"]);
+    expect(l.code).toBe(0);
+    expect(JSON.parse(l.out).config_version).toBe(9);
+    const p = await snapshotCli(["--data", dir, "--json"]);
+    expect(JSON.parse(p.out).config_version).toBe(3);
+    const bad = await snapshotCli(["--data", dir, "--mode", "real"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--mode expects paper or live, got 'real'");
+  });
+
   test("SYMBOL --json: the effective config of one symbol, enums by name", async () => {
     const dir = dataDir();
     const r = await snapshotCli(["--data", dir, "NVDA", "--json"]);
@@ -100,6 +118,6 @@ describe("keel snapshot", () => {
     expect((await snapshotCli(["AAPL", "MSFT"])).code).toBe(2);
     const help = await snapshotCli(["--help"]);
     expect(help.code).toBe(0);
-    expect(help.out).toContain("keel snapshot [--data DIR] [SYMBOL] [--json]");
+    expect(help.out).toContain("keel snapshot [--data DIR] [--mode paper|live] [SYMBOL] [--json]");
   });
 });
