@@ -12,22 +12,19 @@ import { changesOf, type Change } from "../config/diff.ts";
 import type { ConfigIssue, ConfigWarning } from "../config/errors.ts";
 import { parseText, type Format } from "../config/load.ts";
 import { OFFLOAD_CHARS, type ConfigWorker, type Outcome } from "../config/offload.ts";
-import { canonicalText } from "../config/canonical.ts";
-import { Patchable, type PatchedDocument, type PatchPlan } from "../config/patchable.ts";
-import type { ConfigDocument, SymbolEntry } from "../config/schema.ts";
-import { SnapshotWriter } from "../config/snapshot-writer.ts";
+import { PatchLineage, type Planned as LineagePlanned } from "../config/lineage.ts";
 import { prepareValue, type Prepared } from "../config/prepare.ts";
 import type { Shard } from "../config/shard.ts";
 import { MODE_LIVE } from "../config/snapshot.ts";
 import type { EventBus } from "../events/bus.ts";
 import { ACTIVE, HALTED, REDUCING, TRADING_STATES } from "../risk/trading-state.ts";
 import { SYM_WIDTH, S_POS } from "../risk/state.ts";
-import type { AuditAction, Store, SymbolDelta } from "../store/store.ts";
+import type { AuditAction, Store } from "../store/store.ts";
 import type { VenueEvent } from "../venue/venue.ts";
 import type { Engine } from "./engine.ts";
 
-/** A one-symbol change, checked and ready to activate; commit or discard it on the planner's side. */
-type Planned = { readonly ok: true; readonly plan: PatchPlan; commit(): PatchedDocument; discard(): void };
+/** A one-symbol change, checked and ready to activate. */
+type Planned = { readonly ok: true } & LineagePlanned;
 
 export type Refusal = {
   readonly ok: false;
@@ -93,14 +90,8 @@ export class Control {
   /** The active document's admin.max_config_writes_per_minute. */
   private maxWrites: number;
   private readonly offloadChars: number;
-  /** Where the active version's one-symbol patches are planned (see planPatch). */
-  private planner: "inline" | "worker" = "inline";
-  /** The active version, patchable one symbol at a time, when planned here; built at the first patch. */
-  private patchable: Patchable | null = null;
-  /** The patch lineage's slot writer, from the first patch after a whole activation. */
-  private writer: SnapshotWriter | null = null;
-  /** A Worker-planned lineage: the whole version it started from and the changes since. */
-  private chain: { readonly base: Prepared; readonly deltas: SymbolDelta[] } | null = null;
+  /** The active whole version and its one-symbol patches since (config/lineage.ts). */
+  private lineage: PatchLineage;
   /** Writes run one at a time, in arrival order: each sees the version the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
   reloads = 0;
@@ -122,10 +113,7 @@ export class Control {
     this.worker?.setActive(this.active.canonical, this.active.hash);
     // The start-up version's patch index is built now, before any signal: building it at the
     // first PATCH would stall decisions (~30 ms at 100,000 symbols).
-    if (this.active.trie !== undefined) {
-      this.patchable = new Patchable(this.active, this.shard);
-      this.writer = new SnapshotWriter(this.active.snapshot);
-    }
+    this.lineage = new PatchLineage(this.active, this.worker, this.shard, true);
     this.engine.onStateChange = (c) => {
       const author = this.stateAuthor ?? "engine";
       const action: AuditAction = c.to === "HALTED" ? "halt" : c.to === "REDUCING" ? "reduce" : "resume";
@@ -198,60 +186,12 @@ export class Control {
     });
   }
 
-  /**
-   * Plan a one-symbol change where the active version's document and hash trie live: on this
-   * thread when it was prepared here, on the config Worker when it was prepared there (building
-   * them here would stall decisions: ~240 ms at 100,000 symbols). Either way the plan is data, and
-   * only its slots are written on this thread.
-   */
+  /** Plan a one-symbol change on the active lineage (config/lineage.ts says where). */
   private async planPatch(symbol: string, fields: Record<string, unknown> | null): Promise<Outcome | Planned | Refusal> {
-    const worker = this.planner === "worker" && this.worker !== null && this.worker.alive ? this.worker : null;
-    if (worker !== null) {
-      const r = await worker.plan(symbol, fields);
-      if (!r.ok) return this.refusedPlan(symbol, r);
-      return { ok: true, plan: r.plan, commit: () => (worker.commitPlan(), this.chained(r.plan)), discard: () => worker.discardPlan() };
-    }
-    const r = this.patchableNow().plan(symbol, fields);
-    if (!r.ok) return this.refusedPlan(symbol, r);
-    return { ok: true, plan: r.plan, commit: r.commit, discard: () => {} };
-  }
-
-  private refusedPlan(symbol: string, r: { issues: ConfigIssue[]; warnings: ConfigWarning[]; missing?: boolean }): Outcome | Refusal {
+    const r = await this.lineage.plan(symbol, fields, this.active);
+    if (r.ok) return r;
     if (r.missing === true) return refuse(404, "unknown_symbol", `symbol ${symbol} is not in the active config`);
     return { ok: false, issues: r.issues, warnings: r.warnings, malformed: false };
-  }
-
-  private patchableNow(): Patchable {
-    this.patchable ??= new Patchable(this.active, this.shard);
-    return this.patchable;
-  }
-
-  /**
-   * A Worker-planned version's document, as the whole version its lineage started from plus the
-   * one-symbol changes since: parsed and written out only if someone asks (GET /config).
-   */
-  private chained(plan: PatchPlan): PatchedDocument {
-    const chain = (this.chain ??= { base: this.active, deltas: [] });
-    chain.deltas.push({ symbol: plan.symbol, entry: plan.entry });
-    const n = chain.deltas.length;
-    let doc: ConfigDocument | undefined;
-    const document = () => {
-      if (doc === undefined) {
-        doc = JSON.parse(chain.base.canonical) as ConfigDocument;
-        for (const d of chain.deltas.slice(0, n)) {
-          if (d.entry === null) delete doc.symbols[d.symbol];
-          else doc.symbols[d.symbol] = d.entry as SymbolEntry;
-        }
-      }
-      return doc;
-    };
-    let text: string | undefined;
-    return {
-      get document() {
-        return document();
-      },
-      canonical: () => (text ??= canonicalText(document())),
-    };
   }
 
   /** A new version whose document equals version `v`'s. */
@@ -360,11 +300,7 @@ export class Control {
       // One reference swap between two decisions: no decision sees half of a version.
       this.engine.load(p.snapshot, version);
       this.active = p;
-      // Its patches are planned where it was prepared (see planPatch).
-      this.planner = p.trie !== undefined || this.worker === null ? "inline" : "worker";
-      this.patchable = null;
-      this.writer = null;
-      this.chain = null;
+      this.lineage = new PatchLineage(p, this.worker, this.shard);
       this.maxWrites = out.maxWrites;
       this.worker?.setActive(p.canonical, p.hash);
       return this.activated(previous, version, p, changes, meta, action, t0);
@@ -392,22 +328,8 @@ export class Control {
       planned.discard();
       throw err;
     }
-    const { prepared } = this.engine.patch(version, () => {
-      const out = (this.writer ??= new SnapshotWriter(this.active.snapshot)).apply(plan.slots, plan.hash);
-      const doc = planned.commit();
-      const p: Prepared = {
-        ok: true, hash: plan.hash, warnings: plan.warnings, snapshot: out.snapshot,
-        get document() {
-          return doc.document;
-        },
-        get canonical() {
-          return doc.canonical();
-        },
-      };
-      return { prepared: p, change: out.change };
-    });
+    const { prepared } = this.engine.patch(version, () => this.lineage.apply(planned, this.active));
     this.active = prepared;
-    if (this.planner === "inline") this.worker?.patched(plan.symbol, plan.entry);
     return this.activated(previous, version, prepared, plan.changes, meta, action, t0);
   }
 
