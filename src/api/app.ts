@@ -43,6 +43,8 @@ export interface AppDeps {
   readonly liveAuth?: Authorisation;
   /** Milliseconds between SSE keep-alive comments. */
   readonly keepAliveMs?: number;
+  /** An exception inside the engine while deciding a POST /signals signal (for the log). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /** Build the admin API. */

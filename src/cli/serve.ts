@@ -308,6 +308,7 @@ export async function run(argv: string[]): Promise<number> {
       control, engine, store, bus, tokens, keelVersion: pkg.version, startedAt: Date.now(),
       stats: { ingestConnections: () => ("connections" in ingest ? ingest.connections : 0), journalBatchRows: batchRows, reloadNs },
       ...(auth === null ? {} : { liveAuth: auth }),
+      onError: (err) => complain(`signals: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     });
     server = Bun.serve({ hostname: adminAt.host, port: adminAt.port, fetch: app.fetch, idleTimeout: 0 });
   } catch (err) {

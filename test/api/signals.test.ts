@@ -128,6 +128,26 @@ describe("POST /signals", () => {
     expect(j.pending).toBe(0);
   });
 
+  test("an exception inside the engine answers that signal with an error; the batch's other replies stand", async () => {
+    const a = api();
+    const process = a.engine.process.bind(a.engine);
+    a.engine.process = (s) => {
+      if (s.id === "boom") throw new Error("a bug");
+      return process(s);
+    };
+    const r = await post(a, [
+      { id: "a1", symbol: "AAPL", side: "buy", strength: 0.5, price: 190.1, ts: T0 },
+      { id: "boom", symbol: "AAPL", side: "buy", strength: 0.5, price: 190.1, ts: T0 + 1 },
+      { id: "a2", symbol: "MSFT", side: "buy", strength: 0.5, price: 415, ts: T0 + 2 },
+    ]);
+    expect(r.status).toBe(200);
+    const replies = await r.json();
+    expect(replies.map((x: any) => [x.id, x.status])).toEqual([["a1", "accepted"], ["boom", "error"], ["a2", "accepted"]]);
+    expect(replies[1].message).toBe("internal error");
+    // The accepted ones are the journal's: their replies were not lost with the failing one.
+    expect(a.store.dayJournal(a.store.lastDay()!).orders.map((o) => o.id)).toEqual(["a1", "a2"]);
+  });
+
   test("a journal commit that fails: 500, nothing acknowledged, and trading halts as it does over TCP", async () => {
     const a = api();
     const seen: any[] = [];

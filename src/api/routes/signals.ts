@@ -14,7 +14,18 @@ export function signalRoutes(app: Hono, d: AppDeps): void {
     const replies: Reply[] = [];
     for (const v of body.value) {
       const p = toSignal(v, Date.now);
-      replies.push(p.ok ? d.engine.process(p.signal) : errorReply(p.message, p.id));
+      if (!p.ok) {
+        replies.push(errorReply(p.message, p.id));
+        continue;
+      }
+      // As over TCP: a failure inside the engine answers that signal, not the whole batch, whose
+      // other signals may already be decided (an accepted order must get its reply).
+      try {
+        replies.push(d.engine.process(p.signal));
+      } catch (err) {
+        d.onError?.(err);
+        replies.push(errorReply("internal error", p.signal.id));
+      }
     }
     // As over TCP: the answer leaves only once the orders it acknowledges are committed.
     try {
