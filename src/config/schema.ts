@@ -82,11 +82,19 @@ export const SizingOverride = z.strictObject(sizingFields).partial();
 export const ExecutionOverride = z.strictObject(executionFields).partial();
 export const LimitsOverride = z.strictObject(limitFields).partial();
 
+/**
+ * An override section, optional; an empty one (`limits = {}`) overrides nothing and parses as
+ * absent, so it changes neither the effective config nor the version hash.
+ */
+function overrideOf<T extends z.ZodType<Record<string, unknown>>>(section: T) {
+  return section.optional().transform((v) => (v === undefined || Object.keys(v).length === 0 ? undefined : v));
+}
+
 /** The three sections a strategy or a symbol may override, each partially. */
 const overrides = {
-  execution: ExecutionOverride.optional(),
-  limits: LimitsOverride.optional(),
-  position_sizing: SizingOverride.optional(),
+  execution: overrideOf(ExecutionOverride),
+  limits: overrideOf(LimitsOverride),
+  position_sizing: overrideOf(SizingOverride),
 };
 
 export const Strategy = z.strictObject(overrides);

@@ -10,6 +10,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { canonicalize } from "../config/canonical.ts";
+import { prepareValue } from "../config/prepare.ts";
 import type { ConfigDocument } from "../config/schema.ts";
 import { NotAKeelDatabaseError, SchemaTooNewError, StoreError } from "./errors.ts";
 
@@ -136,8 +137,8 @@ CREATE TABLE day_starts (
     // Such a version now stores `delta` ({"symbol", "entry"}, entry null for a delete) and an
     // empty `canonical`; reads rebuild the document from the nearest full ancestor
     // (store/versions.ts). The version hash changed definition (config/canonical.ts: the symbol
-    // table enters it through a Merkle trie), so stored hashes are recomputed to stay the
-    // identity of their documents.
+    // table enters it through a Merkle trie, and an empty override table no longer counts), so
+    // stored hashes and canonical texts are recomputed to stay the identity of their documents.
     sql: `ALTER TABLE config_versions ADD COLUMN delta TEXT;`,
     run: rehashVersions,
   },
@@ -158,10 +159,13 @@ CREATE TABLE fix_sessions (
   },
 ];
 
-/** Migration 4's data step: every stored document's hash under the current definition. */
+/**
+ * Migration 4's data step: every stored document's hash under the current definition, and its
+ * canonical text as this version writes it (an empty override table now parses as absent).
+ */
 function rehashVersions(db: Database): void {
   const rows = db.query<{ version: number; canonical: string }, []>("SELECT version, canonical FROM config_versions").all();
-  const update = db.prepare("UPDATE config_versions SET hash = ? WHERE version = ?");
+  const update = db.prepare("UPDATE config_versions SET hash = ?, canonical = ? WHERE version = ?");
   for (const r of rows) {
     let doc: unknown;
     try {
@@ -172,7 +176,9 @@ function rehashVersions(db: Database): void {
     // Only keel writes this table, always a whole document; leave anything else as it was.
     const symbols = (doc as { symbols?: unknown } | null)?.symbols;
     if (symbols === null || typeof symbols !== "object" || Array.isArray(symbols)) continue;
-    update.run(canonicalize(doc as ConfigDocument).hash, r.version);
+    const p = prepareValue(doc);
+    if (p.ok) update.run(p.hash, p.canonical, r.version);
+    else update.run(canonicalize(doc as ConfigDocument).hash, r.canonical, r.version);
   }
   update.finalize();
 }

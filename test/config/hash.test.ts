@@ -142,6 +142,13 @@ describe("the same config has the same hash", () => {
     expect(hashOfText(text, "toml")).toBe(reference);
   });
 
+  test("with an empty override table on a symbol or a strategy (it overrides nothing)", () => {
+    const text = TOML.replace('[symbols."BRK.B"]', '[strategies.momentum.position_sizing]\n\n[symbols."BRK.B".limits]\n\n[symbols."BRK.B"]');
+    expect(text).not.toBe(TOML);
+    expect(hashOfText(text, "toml")).toBe(reference);
+    expect(hashOf({ ...REORDERED, symbols: { ...REORDERED.symbols, "BRK.B": { ...(REORDERED.symbols as Raw)["BRK.B"], execution: {} } } })).toBe(reference);
+  });
+
   test("an integer written as a TOML float is the same number", () => {
     expect(hashOfText(TOML.replace("max_gross_exposure = 800000", "max_gross_exposure = 800000.0"), "toml")).toBe(reference);
     expect(hashOfText(TOML.replace("max_gross_exposure = 800000", "max_gross_exposure = 800_000"), "toml")).toBe(reference);

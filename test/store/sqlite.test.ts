@@ -135,7 +135,7 @@ describe("migrations", () => {
     });
   });
 
-  test("upgrade from schema 3: stored hashes are recomputed under the symbol-trie definition, nothing else", () => {
+  test("upgrade from schema 3: stored hashes (and texts) are recomputed under the current definition, nothing else", () => {
     const path = join(freshDir(), "paper.db");
     const old = new Database(path);
     old.run(SCHEMA_MIGRATIONS_DDL);
@@ -146,6 +146,11 @@ describe("migrations", () => {
     const oldHash = sha256(doc.canonical); // schema 3's definition: the sha256 of the canonical text
     expect(oldHash).not.toBe(doc.hash);
     old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, ?, NULL, 'startup', '', 7)", [oldHash, doc.canonical]);
+    // Schema 3 kept an empty override table in the text (and in the hash): it now means nothing.
+    const withEmpty = JSON.stringify({ ...JSON.parse(doc.canonical), strategies: { ...JSON.parse(doc.canonical).strategies, idle: { limits: {} } } });
+    const idle = prepareValue({ ...JSON.parse(doc.canonical), strategies: { ...JSON.parse(doc.canonical).strategies, idle: {} } });
+    if (!idle.ok) throw new Error("invalid");
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (3, ?, ?, 1, 'x', '', 9)", [sha256(withEmpty), withEmpty]);
     // Not a document keel would write: left as it was.
     old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (2, ?, '{\"n\":2}', 1, 'x', '', 8)", [hashOf(2)]);
     old.run("INSERT INTO active_version (id, version) VALUES (1, 1)");
@@ -155,6 +160,7 @@ describe("migrations", () => {
       expect(s.getVersion(1)).toMatchObject({ hash: doc.hash, canonical: doc.canonical });
       expect(s.findByHash(doc.hash)!.version).toBe(1);
       expect(s.getVersion(2)).toMatchObject({ hash: hashOf(2), canonical: '{"n":2}' });
+      expect(s.getVersion(3)).toMatchObject({ hash: idle.hash, canonical: idle.canonical });
     });
   });
 
