@@ -36,19 +36,12 @@ import type { Signal } from "./signal.ts";
 /** Builds the engine's venue around its fill path and its venue-event path. */
 export type VenueFactory = (onFill: (f: Fill) => void, onEvent: VenueListener) => Venue;
 
-/** An order decided on an engine Worker, as it reaches the journal writer. */
-export interface DecidedOrder {
-  readonly id: string;
-  readonly symbol: string;
-  readonly side: number;
-  readonly qty: number;
-  readonly price: number;
-  readonly orderType: number;
-  readonly tif: number;
+/**
+ * An order decided on an engine Worker, as it reaches the journal writer: the journal's order row
+ * (its trading day is the writer's) and what the venue needs besides.
+ */
+export interface DecidedOrder extends Omit<NewOrder, "day"> {
   readonly slippageBps: number;
-  readonly signalPrice: number;
-  readonly ts: number;
-  readonly configVersion: number;
 }
 
 export class Engine {
