@@ -86,6 +86,10 @@ export class Engine {
   private readonly orderRow: Mutable<NewOrder> = {
     id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, configVersion: 0, signalPrice: 0, ts: 0, day: 0,
   };
+  /** process()'s accepted order, reused: send() copies it into the journal row and the venue's. */
+  private readonly decided: Mutable<DecidedOrder> = {
+    id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, slippageBps: 0, configVersion: 0, signalPrice: 0, ts: 0,
+  };
   private readonly fillRow: Mutable<NewFill> = { orderId: "", symbol: "", side: 0, qty: 0, price: 0, ts: 0, day: 0 };
   /** Signal time of the latest decision, stamped on the marks journaled with it. */
   private lastTs = 0;
@@ -197,49 +201,62 @@ export class Engine {
     const config_version = d.version;
     if (this.journal !== null) {
       if (s.ts > this.lastTs) this.lastTs = s.ts;
-      const i = d.marked;
-      if (i >= 0) {
-        const m = this.markState[i]!;
-        if (m === 0) this.dirty[this.dirtyN++] = i;
-        this.markState[i] = code === ACCEPTED ? 2 : 1;
-      }
+      if (d.marked >= 0) this.markMoved(d.marked, code === ACCEPTED);
     }
     // With or without a journal: a halt decided here (max_daily_loss) must reach the kill switch.
     this.record();
     if (owner >= 0) return { id: s.id, status: "rejected", reason: "wrong_shard", shard: owner, config_version };
     if (code !== ACCEPTED) return { id: s.id, status: "rejected", reason: reasonName(code) as RejectReason, config_version };
     const symbol = d.snap.symbols[d.symbolIndex]!;
-    const order = makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif);
+    const o = this.decided;
+    o.id = s.id;
+    o.symbol = symbol;
+    o.side = d.side;
+    o.qty = d.qty;
+    o.price = d.price;
+    o.orderType = d.orderType;
+    o.tif = d.tif;
+    o.slippageBps = d.slippageBps;
+    o.configVersion = config_version;
+    o.signalPrice = s.price;
+    o.ts = d.ts;
+    this.send(o, d.symbolIndex);
+    return { id: s.id, status: "accepted", order: makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif), config_version };
+  }
+
+  /** Journal an accepted order (when there is a journal) and hand it to the venue. */
+  private send(o: DecidedOrder, symbolIndex: number): void {
     const j = this.journal;
     if (j !== null) {
       // One reused row: the journal copies the fields at append.
       const r = this.orderRow;
-      r.id = s.id;
-      r.symbol = symbol;
-      r.side = d.side;
-      r.qty = d.qty;
-      r.price = d.price;
-      r.orderType = d.orderType;
-      r.tif = d.tif;
-      r.configVersion = config_version;
-      r.signalPrice = s.price;
-      r.ts = d.ts;
-      r.day = d.state.day;
+      r.id = o.id;
+      r.symbol = o.symbol;
+      r.side = o.side;
+      r.qty = o.qty;
+      r.price = o.price;
+      r.orderType = o.orderType;
+      r.tif = o.tif;
+      r.configVersion = o.configVersion;
+      r.signalPrice = o.signalPrice;
+      r.ts = o.ts;
+      r.day = this.decider.state.day;
       j.order(r);
     }
     this.venue.submit({
-      id: s.id,
-      symbolIndex: d.symbolIndex,
-      symbol,
-      side: d.side,
-      qty: d.qty,
-      price: d.price,
-      orderType: d.orderType,
-      slippageBps: d.slippageBps,
-      tif: d.tif,
-      ts: d.ts,
+      id: o.id, symbolIndex, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, orderType: o.orderType,
+      slippageBps: o.slippageBps, tif: o.tif, ts: o.ts,
     });
-    return { id: s.id, status: "accepted", order, config_version };
+  }
+
+  /**
+   * A symbol's mark moved: listed for the next flush unless already listed. `covered`: the move
+   * was an accepted order, whose journal row carries the mark, so no mark row is owed for it.
+   */
+  private markMoved(i: number, covered: boolean): void {
+    if (this.markState.length <= i) return;
+    if (this.markState[i] === 0) this.dirty[this.dirtyN++] = i;
+    this.markState[i] = covered ? 2 : 1;
   }
 
   /**
@@ -253,35 +270,12 @@ export class Engine {
     const i = d.snap.index.get(o.symbol);
     if (i !== undefined) {
       d.markAt(i, o.signalPrice, o.ts);
-      if (this.journal !== null && this.markState.length > i) {
-        if (this.markState[i] === 0) this.dirty[this.dirtyN++] = i;
-        this.markState[i] = 2;
-      }
+      if (this.journal !== null) this.markMoved(i, true);
     }
-    const st = d.state;
-    st.dailyTrades++;
+    d.state.dailyTrades++;
     if (o.ts > this.lastTs) this.lastTs = o.ts;
     this.outcomes[ACCEPTED]!++;
-    const j = this.journal;
-    if (j !== null) {
-      const r = this.orderRow;
-      r.id = o.id;
-      r.symbol = o.symbol;
-      r.side = o.side;
-      r.qty = o.qty;
-      r.price = o.price;
-      r.orderType = o.orderType;
-      r.tif = o.tif;
-      r.configVersion = o.configVersion;
-      r.signalPrice = o.signalPrice;
-      r.ts = o.ts;
-      r.day = st.day;
-      j.order(r);
-    }
-    this.venue.submit({
-      id: o.id, symbolIndex: i ?? -1, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, orderType: o.orderType,
-      slippageBps: o.slippageBps, tif: o.tif, ts: o.ts,
-    });
+    this.send(o, i ?? -1);
     this.record();
   }
 
@@ -293,10 +287,7 @@ export class Engine {
     if (i === undefined) return;
     d.markAt(i, price, ts);
     if (ts > this.lastTs) this.lastTs = ts;
-    if (this.journal !== null && this.markState.length > i) {
-      if (this.markState[i] === 0) this.dirty[this.dirtyN++] = i;
-      this.markState[i] = 1;
-    }
+    if (this.journal !== null) this.markMoved(i, false);
     this.record();
   }
 
