@@ -11,12 +11,12 @@ import { ACCEPTED } from "../src/engine/reasons.ts";
 import { engineCases } from "./engine-cases.ts";
 
 /**
- * Issue #3 asks for decide() within 3x of the floor and a gate at 4x. With signals parsed from
- * their wire form (engine-cases.ts) this build measures 3.7-4.0x on the CI machine class, too
- * close to 4x for a gate that must not fail on noise, so the gate holds at 5x until the hot path
- * has a margin. Lower it as decide() improves; never raise it to pass a regression.
+ * Issue #3 asks for decide() within 3x of the floor and a gate at 4x. Since the symbol index
+ * became a dictionary object (config/symbol-index.ts) this measures 3.49-3.58x here (five runs,
+ * 2026-11-25, with other work on the machine); the retry below covers a burst of noise. Lower it
+ * as decide() improves; never raise it to pass a regression.
  */
-export const MAX_FLOOR_RATIO = 5;
+export const MAX_FLOOR_RATIO = 4;
 export const MIN_OLD_RATIO = 20;
 
 const opts = { min_cpu_time: 150 * 1e6, max_samples: 1e6 }; // ~150 ms of samples per case

@@ -3,6 +3,7 @@
  * need is computed here, so a decision reads numbers and never re-derives anything.
  */
 import { resolve, type Resolution } from "./resolve.ts";
+import { SymbolIndex } from "./symbol-index.ts";
 import { owns, type Shard } from "./shard.ts";
 import type { ConfigDocument } from "./schema.ts";
 import {
@@ -94,7 +95,6 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   for (let i = 0; i < res.symbolNames.length; i++) if (shard === undefined || owns(shard, res.symbolNames[i]!)) kept.push(i);
   const names = kept.length === res.symbolNames.length ? res.symbolNames : kept.map((i) => res.symbolNames[i]!);
   const n = names.length;
-  const index = new Map<string, number>();
   const row = shared(Int32Array, n);
   const instBuffer = new SharedArrayBuffer((n + SPARE_ROWS) * INST_BYTES);
   const inst = new Float64Array(instBuffer);
@@ -102,7 +102,6 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   for (let i = 0; i < n; i++) {
     const name = names[i]!;
     const entry = doc.symbols[name]!;
-    index.set(name, i);
     row[i] = i;
     writeInstrument(inst, instI32, i, entry.reference_price, entry.tick_size, entry.lot_size,
       sectorId.get(entry.sector) ?? -1,
@@ -116,7 +115,7 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
     venue: doc.venue === undefined ? "" : JSON.stringify(doc.venue),
     dayResetMinute: minuteOfDay(doc.risk.day_reset_utc),
     symbolCount: n,
-    index,
+    index: SymbolIndex.of(names),
     // Not frozen: freezing a 100k-element array costs more than compiling it; the type is readonly.
     symbols: names,
     row,

@@ -13,6 +13,7 @@
  * then grow by half, amortised) or a delete moves the last symbol into the freed index.
  */
 import { writeInstrument, writeProfile } from "./compile.ts";
+import { SymbolIndex } from "./symbol-index.ts";
 import { HotProfile, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_SECTOR, PROFILE_WIDTH, SPARE_PROFILES, SPARE_ROWS, type Profile, type Snapshot } from "./snapshot.ts";
 
 /** What a patch did to the symbol's dense index, for the risk state (engine/engine.ts). */
@@ -48,7 +49,7 @@ type MutableSnapshot = { -readonly [K in keyof Snapshot]: Snapshot[K] };
 
 export class SnapshotWriter {
   private snap: MutableSnapshot;
-  private readonly index: Map<string, number>;
+  private readonly index: SymbolIndex;
   private readonly symbols: string[];
   private readonly hot: HotProfile[];
   private readonly profileObjects: Profile[];
@@ -58,13 +59,13 @@ export class SnapshotWriter {
   private retiring: number[] = [];
 
   /**
-   * Start a lineage from `from`, the version just superseded by the first patch: its index Map and
+   * Start a lineage from `from`, the version just superseded by the first patch: its symbol index and
    * symbol list are taken over, not copied (nothing reads that version's after the swap); its
    * typed arrays are copied once into buffers with spare rows.
    */
   constructor(from: Snapshot) {
     const n = from.symbolCount;
-    this.index = from.index as Map<string, number>;
+    this.index = from.index as SymbolIndex;
     this.symbols = from.symbols as string[];
     if (this.symbols.length !== n || Object.isFrozen(this.symbols)) this.symbols = this.symbols.slice(0, n);
     this.hot = from.hot.slice();

@@ -1,6 +1,6 @@
 /**
  * The Snapshot: the immutable compiled form of one config version, the only thing the hot path
- * reads. Strings and objects stay at the edge (the symbol -> index Map and the name tables);
+ * reads. Strings and objects stay at the edge (the symbol index and the name tables);
  * everything a decision needs is a number in a typed array backed by a SharedArrayBuffer, so
  * Workers and other readers can share it without copying.
  *
@@ -18,6 +18,7 @@
  * sees the old row with the old profile or the new row with the new one, never a mixture.
  */
 import type { ExecutionConfig, LimitsConfig, SizingConfig } from "./schema.ts";
+import type { ReadonlySymbolIndex } from "./symbol-index.ts";
 
 // Profile fields. Enums are small integers; every field is a float64 slot.
 export const P_METHOD = 0;
@@ -158,8 +159,8 @@ export interface Snapshot {
   /** Minutes after 00:00 UTC at which the trading day rolls over. */
   readonly dayResetMinute: number;
   readonly symbolCount: number;
-  /** Symbol -> dense index. The one string look-up a decision makes. */
-  readonly index: ReadonlyMap<string, number>;
+  /** Symbol -> dense index (config/symbol-index.ts). The one string look-up a decision makes. */
+  readonly index: ReadonlySymbolIndex;
   readonly symbols: readonly string[];
   readonly row: Int32Array;
   readonly inst: Float64Array;

@@ -1,11 +1,12 @@
 /**
  * A Snapshot across threads. Its numbers already live in SharedArrayBuffers, which postMessage
  * shares rather than copies; what remains is the symbol names, a few small tables and the
- * profiles. The receiving side rebuilds what cannot cross (the symbol -> index Map, the flat
- * profile objects) in O(symbols) Map inserts, far less than compiling again.
+ * profiles. The receiving side rebuilds what cannot cross (the symbol index, the flat
+ * profile objects) in O(symbols) inserts, far less than compiling again.
  */
 import { freezeProfile } from "./resolve.ts";
 import { HotProfile, type Profile, type Snapshot } from "./snapshot.ts";
+import { SymbolIndex } from "./symbol-index.ts";
 
 /** What crosses postMessage. */
 export interface SnapshotParts {
@@ -35,8 +36,7 @@ export function toParts(s: Snapshot): SnapshotParts {
 
 /** The Snapshot again, on this side, over the same shared buffers. */
 export function fromParts(p: SnapshotParts): Snapshot {
-  const index = new Map<string, number>();
-  for (let i = 0; i < p.symbols.length; i++) index.set(p.symbols[i]!, i);
+  const index = SymbolIndex.of(p.symbols);
   const profileObjects = Object.freeze(p.profileObjects.map((pr) => freezeProfile(pr.id, pr)));
   return Object.freeze({
     hash: p.hash,

@@ -21,6 +21,7 @@ import {
   PROFILE_WIDTH, type Snapshot,
 } from "../config/snapshot.ts";
 import { fromParts, toParts, type SnapshotParts } from "../config/transfer.ts";
+import { SymbolIndex } from "../config/symbol-index.ts";
 import { writeInstrument } from "../config/compile.ts";
 
 /**
@@ -110,7 +111,7 @@ function withHeadroom(s: Snapshot): Snapshot {
   profiles.set(s.profiles.subarray(0, s.profileCount * PROFILE_WIDTH));
   const symbols = s.symbols.slice(0, n);
   return Object.freeze({
-    ...s, symbols, index: new Map(symbols.map((name, i) => [name, i] as const)), row,
+    ...s, symbols, index: SymbolIndex.of(symbols), row,
     inst: new Float64Array(buffer), instI32: new Int32Array(buffer), profiles,
     hot: s.profileObjects.slice(0, s.profileCount).map((p) => new HotProfile(profiles, p.id)),
     profileObjects: s.profileObjects.slice(0, s.profileCount),
