@@ -7,7 +7,7 @@ import { SymbolIndex } from "./symbol-index.ts";
 import { owns, type Shard } from "./shard.ts";
 import type { ConfigDocument } from "./schema.ts";
 import {
-  I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR,
+  I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR,
   J_STRATEGY,
   METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
   P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
@@ -63,6 +63,7 @@ export function writeInstrument(
   inst[o + I_TICK_SIZE] = tick;
   inst[o + I_LOT_SIZE] = lot;
   inst[o + I_TICK_INV] = tickInverse(tick);
+  inst[o + I_LOT_INV] = 1 / lot;
   const k = r * INST_I32_WIDTH;
   instI32[k + J_SECTOR] = sector;
   instI32[k + J_STRATEGY] = strategy;

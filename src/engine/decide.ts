@@ -13,7 +13,7 @@
  *   sector_exposure, max_orders_per_second, duplicate_order.
  */
 import {
-  I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED,
+  I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED,
   ORDER_LIMIT, type Snapshot,
 } from "../config/snapshot.ts";
 import type { SymbolChange } from "../config/snapshot-writer.ts";
@@ -25,7 +25,8 @@ import { tradingDay } from "../risk/reset.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
-// Tolerance for float noise in `size / lot` (0.29 * 100 = 28.999999999999996 is 29 lots).
+// Tolerance for float noise in `size / lot`, computed as size * (1/lot) (0.29 * 100 = 28.999999999999996
+// is 29 lots).
 const EPS = 1e-9;
 
 export class Decider {
@@ -94,6 +95,7 @@ export class Decider {
     const inst = snap.inst;
     const ref = inst[o + I_REFERENCE_PRICE]!;
     const lot = inst[o + I_LOT_SIZE]!;
+    const lotInv = inst[o + I_LOT_INV]!;
     const sector = snap.instI32[k + J_SECTOR]!;
     const pr = snap.hot[snap.instI32[k + J_PROFILE]!]!;
 
@@ -130,21 +132,21 @@ export class Decider {
     // Branch-free where the branch would follow random data (method, lot, side): a mispredicted
     // branch costs more than the arithmetic it skips.
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
-    let qty = Math.floor(size / lot + EPS) * lot;
+    let qty = Math.floor(size * lotInv + EPS) * lot;
     if (qty <= 0) return R.ZERO_QUANTITY;
 
     // Opening, or adding to, a position increases exposure; anything else reduces it.
     const increases = pos === 0 || pos > 0 === side > 0;
     if (st.tradingState === REDUCING) {
       if (increases) return R.REDUCE_ONLY;
-      if (qty > absPos) qty = Math.floor(absPos / lot + EPS) * lot; // reduce, never flip
+      if (qty > absPos) qty = Math.floor(absPos * lotInv + EPS) * lot; // reduce, never flip
       if (qty <= 0) return R.ZERO_QUANTITY;
     }
 
     // The largest qty that keeps |pos + side*qty| within the limit; a reducing order always has room.
     const room = pr.maxSize - side * pos;
     if (qty > room) {
-      qty = Math.floor(room / lot + EPS) * lot;
+      qty = Math.floor(room * lotInv + EPS) * lot;
       if (qty <= 0) return R.MAX_POSITION_SIZE;
     }
 
