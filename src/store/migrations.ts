@@ -165,7 +165,7 @@ CREATE TABLE fix_sessions (
     name: "orders and fills stored one row per committed batch; orders and fills become views",
     // Written as table rows, each order and fill cost ~0.9 us of SQLite work under the engine's
     // loop (issue #4: journaling on was 2.6-3.0x slower end to end). A batch's orders and fills
-    // are now one row with two JSON bodies (store/batch-body.ts has the layout); the views
+    // are now one row with JSON bodies (store/batch-body.ts has the layout); the views
     // `orders` and `fills` show the same columns the tables had, so SQL over them still works.
     // The old rows are converted by the data step (same encoder as the writer), then dropped.
     sql: `
@@ -177,6 +177,7 @@ CREATE TABLE journal_batches (
   orders_n INTEGER NOT NULL CHECK (orders_n >= 0),
   fills_n  INTEGER NOT NULL CHECK (fills_n >= 0),
   orders   TEXT NOT NULL,
+  prices   TEXT NOT NULL,
   fills    TEXT NOT NULL
 );
 CREATE INDEX journal_batches_day ON journal_batches(day);`,
@@ -188,21 +189,23 @@ CREATE INDEX journal_batches_day ON journal_batches(day);`,
 ];
 
 /**
- * The old columns over journal_batches. A folded fill ([dseq, k]) takes its fields from orders[k]
- * of its row; `->` with a computed path walks the row's orders once per fill.
+ * The old columns over journal_batches. An order's two prices are at 2k and 2k + 1 of its row's
+ * `prices`; a folded fill ([dseq, k]) takes its fields from orders[k] of its row. `->` with a
+ * computed path walks the array to the index (rows are at most MAX_BODY_ROWS long).
  */
 export const JOURNAL_VIEWS = `
 CREATE VIEW orders AS
 SELECT b.seq + (o.value ->> 0) AS seq, o.value ->> 1 AS signal_id, o.value ->> 2 AS symbol,
-       o.value ->> 3 AS side, o.value ->> 4 AS qty, o.value ->> 5 AS price,
-       o.value ->> 6 AS order_type, o.value ->> 7 AS tif, o.value ->> 8 AS config_version,
-       o.value ->> 9 AS signal_price, b.ts + (o.value ->> 10) AS ts, b.day AS day
+       o.value ->> 3 AS side, o.value ->> 4 AS qty, b.prices ->> ('$[' || (2 * o.key) || ']') AS price,
+       o.value ->> 5 AS order_type, o.value ->> 6 AS tif, o.value ->> 7 AS config_version,
+       b.prices ->> ('$[' || (2 * o.key + 1) || ']') AS signal_price, b.ts + (o.value ->> 8) AS ts, b.day AS day
 FROM journal_batches AS b, json_each(b.orders) AS o;
 CREATE VIEW fills AS
 SELECT base + (v ->> 0) AS seq, coalesce(r ->> 1, v ->> 1) AS order_id, coalesce(r ->> 2, v ->> 2) AS symbol,
-       coalesce(r ->> 3, v ->> 3) AS side, coalesce(r ->> 4, v ->> 4) AS qty, coalesce(r ->> 5, v ->> 5) AS price,
-       ts0 + coalesce(r ->> 10, v ->> 6) AS ts, day
-FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, f.value AS v,
+       coalesce(r ->> 3, v ->> 3) AS side, coalesce(r ->> 4, v ->> 4) AS qty,
+       CASE WHEN r IS NULL THEN v ->> 5 ELSE prices ->> ('$[' || (2 * (v ->> 1)) || ']') END AS price,
+       ts0 + coalesce(r ->> 8, v ->> 6) AS ts, day
+FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, f.value AS v,
              CASE WHEN json_array_length(f.value) = 2 THEN b.orders -> ('$[' || (f.value ->> 1) || ']') END AS r
       FROM journal_batches AS b, json_each(b.fills) AS f);`;
 

@@ -5,22 +5,15 @@
  * whose columns are aliased to the row types' field names.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { decodeBody, decodeFills, decodeOrders } from "./batch-body.ts";
+import { decodeBody, decodeFills, decodeOrders, type StoredBody } from "./batch-body.ts";
 import type { PositionCarry } from "./positions.ts";
 import type { DayJournal, FillRow, MarkRow, OrderRow, StateChangeRow } from "./store.ts";
 
 const STATE_COLUMNS = 'seq, from_state AS "from", to_state AS "to", reason, ts, day';
 const CARRY_COLUMNS = "symbol, position, avg_price AS avgPrice, realized, through_seq AS throughSeq";
 
-/** A stored batch row as read. */
-interface BodyRow {
-  seq: number;
-  ts: number;
-  day: number;
-  orders: string;
-  fills: string;
-}
-const BODY_COLUMNS = "seq, ts, day, orders, fills";
+type BodyRow = StoredBody;
+const BODY_COLUMNS = "seq, ts, day, orders, prices, fills";
 
 /** Journal reads; usable on a read-only connection. */
 export class JournalReads {
@@ -62,7 +55,7 @@ export class JournalReads {
     const orders: OrderRow[] = [];
     const fills: FillRow[] = [];
     for (const b of this.bodiesOfDay.iterate(day)) {
-      const d = decodeBody(b.seq, b.ts, b.day, b.orders, b.fills);
+      const d = decodeBody(b);
       for (const o of d.orders) orders.push(o);
       for (const f of d.fills) fills.push(f);
     }
@@ -91,7 +84,7 @@ export class JournalReads {
   *fills(): IterableIterator<FillRow> {
     const stmt = this.db.prepare<BodyRow, []>(`SELECT ${BODY_COLUMNS} FROM journal_batches WHERE fills_n > 0 ORDER BY seq`);
     try {
-      for (const b of stmt.iterate()) yield* decodeFills(b.seq, b.ts, b.day, b.fills, null, b.orders);
+      for (const b of stmt.iterate()) yield* decodeFills(b);
     } finally {
       stmt.finalize();
     }
@@ -111,7 +104,7 @@ export class JournalReads {
   lastOrders(): OrderRow[] {
     const last = new Map<string, OrderRow>();
     for (const b of this.lastOrdersStmt.iterate()) {
-      const os = decodeOrders(b.seq, b.ts, b.day, b.orders);
+      const os = decodeOrders(b);
       for (let k = os.length - 1; k >= 0; k--) if (!last.has(os[k]!.symbol)) last.set(os[k]!.symbol, os[k]!);
     }
     return [...last.values()].sort((a, b) => a.seq - b.seq);

@@ -30,6 +30,7 @@ interface StoredRow {
   day: number;
   ts: number;
   orders: string;
+  prices: string;
   fills: string;
 }
 
@@ -40,7 +41,7 @@ interface Taken {
   readonly fills: FillRow[];
 }
 
-const STORED = "seq, last_seq AS lastSeq, day, ts, orders, fills";
+const STORED = "seq, last_seq AS lastSeq, day, ts, orders, prices, fills";
 
 export class Retention {
   private readonly headFillRows: Statement<StoredRow, [number]>;
@@ -48,7 +49,7 @@ export class Retention {
   private readonly carryOf: Statement<PositionCarry, [string]>;
   private readonly upsertCarry: Statement<unknown, [string, number, number, number, number]>;
   private readonly foldMark: Statement<unknown, [string, number, number, number]>;
-  private readonly rewrite: Statement<unknown, [number, number, string, string, number]>;
+  private readonly rewrite: Statement<unknown, [number, number, string, string, string, number]>;
   private readonly deleteRow: Statement<unknown, [number]>;
   private readonly keptState: Statement<{ seq: number | null }, [number]>;
   private readonly deleteStates: Statement<unknown, [number, number, number]>;
@@ -74,7 +75,7 @@ export class Retention {
       `INSERT INTO marks (symbol, price, ts, seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts, seq = excluded.seq WHERE excluded.seq > marks.seq`,
     );
-    this.rewrite = db.prepare("UPDATE journal_batches SET orders_n = ?, fills_n = ?, orders = ?, fills = ? WHERE seq = ?");
+    this.rewrite = db.prepare("UPDATE journal_batches SET orders_n = ?, fills_n = ?, orders = ?, prices = ?, fills = ? WHERE seq = ?");
     this.deleteRow = db.prepare("DELETE FROM journal_batches WHERE seq = ?");
     this.keptState = db.prepare("SELECT MAX(seq) AS seq FROM state_changes WHERE day < ?");
     this.deleteStates = db.prepare("DELETE FROM state_changes WHERE seq IN (SELECT seq FROM state_changes WHERE day < ? AND seq < ? LIMIT ?)");
@@ -103,7 +104,7 @@ export class Retention {
   private take(row: StoredRow, taken: Map<number, Taken>): Taken {
     let t = taken.get(row.seq);
     if (t === undefined) {
-      const d = decodeBody(row.seq, row.ts, row.day, row.orders, row.fills);
+      const d = decodeBody(row);
       t = { row, orders: d.orders, fills: d.fills };
       taken.set(row.seq, t);
     }
@@ -162,7 +163,7 @@ export class Retention {
     }
     const b = toBatch(t.orders, t.fills);
     const e = encodeBody(b, 0, t.orders.length, 0, t.fills.length, r.day, r);
-    this.rewrite.run(e.ordersN, e.fillsN, e.orders, e.fills, r.seq);
+    this.rewrite.run(e.ordersN, e.fillsN, e.orders, e.prices, e.fills, r.seq);
   }
 
   /** Release the prepared statements. */

@@ -11,10 +11,10 @@ export { F_W, M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
 /** The INSERT of one stored body, shared with the prune's rewrite and the migration. */
 export const INSERT_BODY =
-  "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, fills) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 export function insertBody(stmt: Statement, e: EncodedBody): void {
-  stmt.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.fills);
+  stmt.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.prices, e.fills);
 }
 
 export class RowWriter {

@@ -361,7 +361,7 @@ describe("files and connections", () => {
       w.journal.flush();
       w.db.run("BEGIN IMMEDIATE");
       w.db.run(
-        "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, fills) VALUES (1000, 1000, ?, 0, 1, 0, '[[0,\"open-tx\",\"AAA\",1,1,1,0,0,1,1,0]]', '[]')",
+        "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (1000, 1000, ?, 0, 1, 0, '[[0,\"open-tx\",\"AAA\",1,1,0,0,1,0]]', '[1,1]', '[]')",
         [DAY],
       );
       expect(w.dailyTrades(DAY)).toBe(2); // the writer sees its own transaction
