@@ -24,15 +24,12 @@
  * stored faithfully (side not 1/-1, qty or price not above 0, a number that is not finite, an id
  * that is not a string) throws, which rolls the whole batch back.
  */
-import { StoreError } from "./errors.ts";
+import { JournalRowError } from "./errors.ts";
 import type { FillRow, OrderRow } from "./store.ts";
 import { F_W, O_W, type RowBatch } from "./row-batch.ts";
 
 /** The most orders + fills in one stored row: bounds a prune step's rewrite and a view's work. */
 export const MAX_BODY_ROWS = 1024;
-
-/** A journal row the store refuses; thrown inside the batch's transaction. */
-export class JournalRowError extends StoreError {}
 
 /** One stored row, ready to insert. */
 export interface EncodedBody {

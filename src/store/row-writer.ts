@@ -4,7 +4,8 @@
  * upserts. The caller owns the transaction. A batch is plain arrays (row-batch.ts).
  */
 import type { Database, Statement } from "bun:sqlite";
-import { encodeBody, JournalRowError, segments, type EncodedBody } from "./batch-body.ts";
+import { encodeBody, segments, type EncodedBody } from "./batch-body.ts";
+import { JournalRowError } from "./errors.ts";
 import { M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
 export { F_W, M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";

@@ -5,7 +5,8 @@
  * migration test cover it through SQLite.
  */
 import { describe, expect, test } from "bun:test";
-import { decodeBody, encodeBody, JournalRowError, MAX_BODY_ROWS, segments, toBatch } from "../../src/store/batch-body.ts";
+import { decodeBody, encodeBody, MAX_BODY_ROWS, segments, toBatch } from "../../src/store/batch-body.ts";
+import { JournalRowError } from "../../src/store/errors.ts";
 import type { FillRow, OrderRow } from "../../src/store/store.ts";
 import { DAY, T0 } from "./store.contract.ts";
 
