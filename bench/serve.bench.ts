@@ -43,6 +43,7 @@ import { join } from "node:path";
 import { prepareValue } from "../src/config/prepare.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { startIngest } from "../src/ingest/tcp.ts";
+import { startCheckpointer } from "../src/store/checkpointer.ts";
 import { openStore, type SqliteStore } from "../src/store/sqlite.ts";
 import { runLoad, type LoadOptions, type LoadResult } from "./load-client.ts";
 import { serveDocument, serveUniverse } from "./serve-cases.ts";
@@ -110,6 +111,8 @@ async function main(sameLoop: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "keel-serve-bench-"));
   const dbFile = join(dir, "paper.db");
   const store: SqliteStore = openStore(dbFile);
+  // As keel serve runs it: WAL checkpoints on a Worker of their own (store/checkpointer.ts).
+  const checkpointer = startCheckpointer(store.db, dbFile, { onError: (m) => console.log(`  !! checkpointer: ${m}`) });
   let child: LoadChild | null = null;
   try {
     child = sameLoop ? null : new LoadChild();
@@ -284,6 +287,7 @@ async function main(sameLoop: boolean): Promise<void> {
   } finally {
     // Also on a failure: the child would otherwise keep this process alive.
     if (child !== null) await child.close();
+    await checkpointer.stop();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
