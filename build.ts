@@ -1,6 +1,6 @@
 /**
  * Build the single binary: `bun build.ts` -> dist/keel.
- * The binary embeds config/default.toml and every migration, and reads no bunfig.toml or .env
+ * The binary embeds config/default.toml, every migration and its Workers, and reads no bunfig.toml or .env
  * from wherever it is started: its behaviour depends on its flags and its config only.
  */
 export {};
@@ -8,9 +8,10 @@ export {};
 const outfile = process.argv[2] ?? "dist/keel";
 const started = performance.now();
 const result = await Bun.build({
-  // The config Worker and the engine Worker are entrypoints of their own: a compiled binary only
-  // carries the workers listed here (config/offload.ts and workers/pool.ts find them under their folders).
-  entrypoints: ["./src/main.ts", "./src/config/prepare-worker.ts", "./src/workers/engine-worker.ts"],
+  // The config, engine and checkpoint Workers are entrypoints of their own: a compiled binary only
+  // carries the workers listed here (config/offload.ts, workers/pool.ts and store/checkpointer.ts
+  // find them under their folders).
+  entrypoints: ["./src/main.ts", "./src/config/prepare-worker.ts", "./src/workers/engine-worker.ts", "./src/store/checkpoint-worker.ts"],
   compile: { outfile, autoloadBunfig: false, autoloadDotenv: false },
   minify: true,
   sourcemap: "linked",

@@ -35,6 +35,7 @@ import { dbPathFor } from "../store/db.ts";
 import { StoreError } from "../store/errors.ts";
 import { acquireLock } from "../store/lock.ts";
 import { startRetention } from "../store/pruner.ts";
+import { startCheckpointer } from "../store/checkpointer.ts";
 import { openStore, type SqliteStore } from "../store/sqlite.ts";
 import { fixVenueFactory } from "../venue/fix/from-config.ts";
 import { hostPort, parse, UsageError } from "./args.ts";
@@ -347,6 +348,8 @@ export async function run(argv: string[]): Promise<number> {
         onError: (err) => complain(`snapshot export: ${err instanceof Error ? err.message : String(err)}`),
       })
     : null;
+  // WAL checkpoints on a thread of their own (store/checkpointer.ts); started last, like the export.
+  const checkpointer = startCheckpointer(store.db, dbPath, { onError: (m) => complain(`checkpointer: ${m}`) });
   if (!exportSnapshot && existsSync(snapshotPath)) {
     complain(`warning: ${snapshotPath} is from an earlier run and will not follow config changes (--no-export-snapshot)`);
   }
@@ -371,6 +374,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!(ingest instanceof WorkerPool)) await ingest.stop();
   // Log out of the venue (FIX: Logout, sequence numbers persisted) before the database closes.
   await engine.venue.close();
+  // Its connection closed before the writer's, so the writer's close checkpoints alone.
+  await checkpointer.stop();
   close();
   say("stopped");
   return 0;

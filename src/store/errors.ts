@@ -74,6 +74,11 @@ export class JournalCommitError extends StoreError {
   }
 }
 
+/** An order or fill the journal refuses to store (the old tables' CHECKs); fails its whole batch. */
+export class JournalRowError extends StoreError {
+  override readonly name = "JournalRowError";
+}
+
 /** A write after close(). */
 export class StoreClosedError extends StoreError {
   override readonly name = "StoreClosedError";

@@ -5,7 +5,7 @@
  * in the journal's transaction (row-writer.ts), so they commit or roll back with the events they
  * explain.
  */
-import { M_W } from "./row-writer.ts";
+import { M_W } from "./row-batch.ts";
 
 export class StateRows {
   private readonly markAt = new Map<string, number>();

@@ -1,75 +1,55 @@
 /**
- * Writing one journal batch: orders, fills and state changes as inserts (32 rows per statement:
- * one statement step per row costs more in the binding layer than in SQLite, measured ~1.3x),
- * marks and day starts as upserts. The caller owns the transaction. Used by the journal on its
- * own connection; a batch is plain arrays, so it can also cross to a writer thread.
+ * Writing one journal batch: its orders and fills as `journal_batches` rows (batch-body.ts: one
+ * row per day in the batch, JSON bodies), the state changes as rows, marks and day starts as
+ * upserts. The caller owns the transaction. A batch is plain arrays (row-batch.ts).
  */
 import type { Database, Statement } from "bun:sqlite";
+import { encodeBody, segments, type EncodedBody } from "./batch-body.ts";
+import { JournalRowError } from "./errors.ts";
+import { M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
-// Numeric columns per kind, in the order of the INSERT's parameters after seq and the strings.
-export const O_W = 10; // seq, side, qty, price, orderType, tif, configVersion, signalPrice, ts, day
-export const F_W = 6; // seq, side, qty, price, ts, day
-export const S_W = 3; // seq, ts, day
-export const M_W = 3; // price, ts, seq
-const CHUNK = 32;
+export { F_W, M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
-/** One batch of rows, column by column; only the first N rows of each kind count. */
-export interface RowBatch {
-  readonly oN: number;
-  readonly oNum: Float64Array;
-  readonly oId: readonly string[];
-  readonly oSym: readonly string[];
-  readonly fN: number;
-  readonly fNum: Float64Array;
-  readonly fId: readonly string[];
-  readonly fSym: readonly string[];
-  readonly sN: number;
-  readonly sNum: Float64Array;
-  readonly sFrom: readonly string[];
-  readonly sTo: readonly string[];
-  readonly sReason: readonly string[];
-  readonly mN: number;
-  readonly mSym: readonly string[];
-  readonly mNum: Float64Array;
-  readonly dayKeys: readonly number[];
-  readonly dayVals: readonly number[];
-}
+/** The INSERT of one stored body, shared with the prune's rewrite and the migration. */
+export const INSERT_BODY =
+  "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-function multiRow(table: string, columns: string, width: number, rows: number): string {
-  const one = `(${new Array(width).fill("?").join(", ")})`;
-  return `INSERT INTO ${table} (${columns}) VALUES ${new Array(rows).fill(one).join(", ")}`;
+export function insertBody(stmt: Statement, e: EncodedBody): void {
+  stmt.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.prices, e.fills);
 }
 
 export class RowWriter {
-  private readonly insOrder: Statement;
-  private readonly insFill: Statement;
-  private readonly insOrders: Statement;
-  private readonly insFills: Statement;
+  private readonly insBody: Statement;
   private readonly insState: Statement;
   private readonly upMark: Statement;
   private readonly upDay: Statement;
-  // Reused bindings for the multi-row statements.
-  private readonly oParams: (string | number)[] = new Array(CHUNK * 12);
-  private readonly fParams: (string | number)[] = new Array(CHUNK * 8);
+  private readonly versionExists: Statement<{ one: number }, [number]>;
+  /** Config versions seen to exist: they are never deleted, so one look-up each is enough. */
+  private readonly knownVersions = new Set<number>();
+  private readonly emit = (o0: number, o1: number, f0: number, f1: number, day: number): void => {
+    insertBody(this.insBody, encodeBody(this.current!, o0, o1, f0, f1, day));
+  };
+  private current: RowBatch | null = null;
 
   constructor(db: Database) {
-    const orderColumns = "seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day";
-    const fillColumns = "seq, order_id, symbol, side, qty, price, ts, day";
-    this.insOrder = db.prepare(multiRow("orders", orderColumns, 12, 1));
-    this.insFill = db.prepare(multiRow("fills", fillColumns, 8, 1));
-    this.insOrders = db.prepare(multiRow("orders", orderColumns, 12, CHUNK));
-    this.insFills = db.prepare(multiRow("fills", fillColumns, 8, CHUNK));
+    this.insBody = db.prepare(INSERT_BODY);
     this.insState = db.prepare("INSERT INTO state_changes (seq, from_state, to_state, reason, ts, day) VALUES (?, ?, ?, ?, ?, ?)");
     this.upMark = db.prepare(
       "INSERT INTO marks (symbol, price, ts, seq) VALUES (?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts, seq = excluded.seq",
     );
     this.upDay = db.prepare("INSERT INTO day_starts (day, unrealized) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET unrealized = excluded.unrealized");
+    this.versionExists = db.prepare("SELECT 1 AS one FROM config_versions WHERE version = ?");
   }
 
-  /** Write every row of the batch; call inside a transaction. */
+  /** Write every row of the batch; call inside a transaction. Throws on a row it must refuse. */
   write(b: RowBatch): void {
-    this.writeWide(b.oN, b.oNum, O_W, b.oId, b.oSym, this.insOrders, this.insOrder, this.oParams);
-    this.writeWide(b.fN, b.fNum, F_W, b.fId, b.fSym, this.insFills, this.insFill, this.fParams);
+    this.checkVersions(b);
+    this.current = b;
+    try {
+      segments(b, this.emit);
+    } finally {
+      this.current = null;
+    }
     const s = b.sNum;
     for (let k = 0, o = 0; k < b.sN; k++, o += S_W) this.insState.run(s[o]!, b.sFrom[k]!, b.sTo[k]!, b.sReason[k]!, s[o + 1]!, s[o + 2]!);
     const m = b.mNum;
@@ -77,34 +57,24 @@ export class RowWriter {
     for (let k = 0; k < b.dayKeys.length; k++) this.upDay.run(b.dayKeys[k]!, b.dayVals[k]!);
   }
 
-  /** Rows of (seq, id, symbol, ...rest): CHUNK at a time, the remainder one by one. */
-  private writeWide(
-    n: number, num: Float64Array, width: number, ids: readonly string[], syms: readonly string[],
-    many: Statement, one: Statement, p: (string | number)[],
-  ): void {
-    let k = 0;
-    for (; k + CHUNK <= n; k += CHUNK) {
-      for (let r = k, w = 0; r < k + CHUNK; r++) {
-        const o = r * width;
-        p[w++] = num[o]!;
-        p[w++] = ids[r]!;
-        p[w++] = syms[r]!;
-        for (let c = 1; c < width; c++) p[w++] = num[o + c]!;
+  /** The old table's foreign key: every order names a stored config version. */
+  private checkVersions(b: RowBatch): void {
+    let last = Number.NaN;
+    for (let k = 0; k < b.oN; k++) {
+      const v = b.oNum[k * O_W + 6]!;
+      if (v === last || this.knownVersions.has(v)) {
+        last = v;
+        continue;
       }
-      many.run(...p);
-    }
-    const single: (string | number)[] = new Array(width + 2);
-    for (; k < n; k++) {
-      const o = k * width;
-      single[0] = num[o]!;
-      single[1] = ids[k]!;
-      single[2] = syms[k]!;
-      for (let c = 1; c < width; c++) single[c + 2] = num[o + c]!;
-      one.run(...single);
+      if (this.versionExists.get(v) === null) {
+        throw new JournalRowError(`journal order seq ${b.oNum[k * O_W]}: config_version ${v} refused (no such version)`);
+      }
+      this.knownVersions.add(v);
+      last = v;
     }
   }
 
   finalize(): void {
-    for (const s of [this.insOrder, this.insFill, this.insOrders, this.insFills, this.insState, this.upMark, this.upDay]) s.finalize();
+    for (const s of [this.insBody, this.insState, this.upMark, this.upDay, this.versionExists]) s.finalize();
   }
 }

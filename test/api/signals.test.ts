@@ -152,8 +152,8 @@ describe("POST /signals", () => {
     const a = api();
     const seen: any[] = [];
     a.bus.subscribe((e) => seen.push(e));
-    // A real failure inside SQLite's transaction: every insert into orders aborts it.
-    a.store.db.exec("CREATE TRIGGER refuse_orders BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
+    // A real failure inside SQLite's transaction: every insert of a journal batch (its orders) aborts it.
+    a.store.db.exec("CREATE TRIGGER refuse_orders BEFORE INSERT ON journal_batches BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
     const r = await post(a, [{ id: "f1", symbol: "AAPL", side: "buy", strength: 0.5, price: 190.1 }]);
     expect(r.status).toBe(500);
     const body = await r.json();

@@ -95,7 +95,10 @@ describe("migrations", () => {
       expect(s.migratedFrom).toBe(0);
       expect(migrationsOf(s.db)).toEqual(MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1234 })));
       const tables = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
-      expect(tables).toEqual(["active_version", "audit_log", "config_versions", "day_starts", "fills", "fix_sessions", "marks", "orders", "position_carry", "schema_migrations", "state_changes"]);
+      expect(tables).toEqual(["active_version", "audit_log", "config_versions", "day_starts", "fix_sessions", "journal_batches", "marks", "position_carry", "schema_migrations", "state_changes"]);
+      // Orders and fills are stored per batch (migration 6) and read as views with the old columns.
+      const views = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").all().map((t) => t.name);
+      expect(views).toEqual(["fills", "orders"]);
     }, { now: () => 1234 });
     // Opening again applies nothing.
     using(path, (s) => {
@@ -131,7 +134,79 @@ describe("migrations", () => {
       expect(s.positionCarry()).toEqual([{ symbol: "AAA", position: 10, avgPrice: 99.5, realized: 0, throughSeq: 6 }]);
       expect(s.journal.order(newOrder())).toBeGreaterThan(6);
       const idx = s.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
-      expect(idx.map((i) => i.name)).toEqual(["config_versions_hash", "fills_day", "orders_day", "state_changes_day"]);
+      expect(idx.map((i) => i.name)).toEqual(["config_versions_hash", "journal_batches_day", "state_changes_day"]);
+    });
+  });
+
+  test("upgrade from schema 5 with journal rows: every order and fill reads back the same, through the store and the views", () => {
+    const path = join(freshDir(), "paper.db");
+    const old = new Database(path);
+    old.run(SCHEMA_MIGRATIONS_DDL);
+    for (const m of MIGRATIONS.slice(0, 5)) {
+      old.run(m.sql);
+      old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [m.version, m.version]);
+    }
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{}', NULL, 'startup', '', 7)", [hashOf(1)]);
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (2, ?, '{}', 1, 'x', '', 8)", [hashOf(2)]);
+    old.run("INSERT INTO active_version (id, version) VALUES (1, 2)");
+    const insO = old.prepare(
+      "INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insF = old.prepare("INSERT INTO fills (seq, order_id, symbol, side, qty, price, ts, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    // Four days, 3,000 orders: paper fills right after their order, market fills at another
+    // price, partial fills later, fills of orders from an earlier run, ids that need escaping,
+    // a state change taking a seq in between, and a time that is not a whole millisecond.
+    const symbols = ["AAA", "BRK.B", "C/D", "E:F"];
+    let seq = 10;
+    old.run("BEGIN");
+    for (let k = 0; k < 3000; k++) {
+      const day = DAY - 3 + Math.floor(k / 750);
+      const sym = symbols[k % 4]!;
+      const id = k % 97 === 0 ? `quote"\\\n\u00e9-${k}` : `sig-${k}`;
+      const side = k % 3 === 0 ? -1 : 1;
+      const price = 100 + (k % 89) * 0.01;
+      const ts = T0 + k * 7 + (k === 1234 ? 0.5 : 0);
+      insO.run(++seq, id, sym, side, 10 + (k % 5), price, k % 2, k % 3, 1 + (k % 2), price - 0.02, ts, day);
+      if (k % 10 === 9) seq++; // a state change's seq
+      if (k % 4 === 0) insF.run(++seq, id, sym, side, 10 + (k % 5), price, ts, day); // the paper fill
+      else if (k % 4 === 1) insF.run(++seq, id, sym, side, 10 + (k % 5), price * 1.001, ts, day); // market
+      else if (k % 4 === 2) {
+        insF.run(++seq, id, sym, side, 4, price, ts + 1, day); // partial fills, later
+        insF.run(++seq, `earlier-run-${k}`, sym, -side, 3.5, price, ts + 2, day);
+      }
+    }
+    old.run("COMMIT");
+    insO.finalize();
+    insF.finalize();
+    const ordersBefore = old.query("SELECT * FROM orders ORDER BY seq").all();
+    const fillsBefore = old.query("SELECT * FROM fills ORDER BY seq").all();
+    old.close();
+
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(5);
+      // The views give the old tables back, row for row and column for column.
+      expect(s.db.query("SELECT * FROM orders ORDER BY seq").all()).toEqual(ordersBefore);
+      expect(s.db.query("SELECT * FROM fills ORDER BY seq").all()).toEqual(fillsBefore);
+      // The store reads the same rows, per day and as one stream of fills.
+      const asOrder = (r: Record<string, unknown>) => ({
+        seq: r.seq, id: r.signal_id, symbol: r.symbol, side: r.side, qty: r.qty, price: r.price, orderType: r.order_type, tif: r.tif,
+        configVersion: r.config_version, signalPrice: r.signal_price, ts: r.ts, day: r.day,
+      });
+      const asFill = (r: Record<string, unknown>) => ({ seq: r.seq, orderId: r.order_id, symbol: r.symbol, side: r.side, qty: r.qty, price: r.price, ts: r.ts, day: r.day });
+      for (let day = DAY - 3; day <= DAY; day++) {
+        const d = s.dayJournal(day);
+        expect(d.orders).toEqual((ordersBefore as Record<string, unknown>[]).filter((r) => r.day === day).map(asOrder) as never);
+        expect(d.fills).toEqual((fillsBefore as Record<string, unknown>[]).filter((r) => r.day === day).map(asFill) as never);
+        expect(s.dailyTrades(day)).toBe(750);
+      }
+      expect([...s.fills()]).toEqual((fillsBefore as Record<string, unknown>[]).map(asFill) as never);
+      expect(s.lastDay()).toBe(DAY);
+      expect(s.lastOrders().map((o) => o.symbol).sort()).toEqual([...symbols].sort());
+      const lastStored = Math.max(...[...ordersBefore, ...fillsBefore].map((r) => (r as { seq: number }).seq));
+      expect(s.journal.order(newOrder())).toBe(lastStored + 1);
+      expect(s.db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+      // Stored one row per batch now: far fewer rows than orders and fills.
+      expect((s.db.query("SELECT COUNT(*) AS n FROM journal_batches").get() as { n: number }).n).toBeLessThan(20);
     });
   });
 
@@ -286,7 +361,7 @@ describe("files and connections", () => {
       w.journal.flush();
       w.db.run("BEGIN IMMEDIATE");
       w.db.run(
-        "INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day) VALUES (1000, 'open-tx', 'AAA', 1, 1, 1, 0, 0, 1, 1, 0, ?)",
+        "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (1000, 1000, ?, 0, 1, 0, '[[0,\"open-tx\",\"AAA\",1,1,0,0,1,0]]', '[1,1]', '[]')",
         [DAY],
       );
       expect(w.dailyTrades(DAY)).toBe(2); // the writer sees its own transaction
@@ -294,7 +369,7 @@ describe("files and connections", () => {
       expect(r.activeVersion()!.version).toBe(1);
       w.db.run("COMMIT");
       expect(r.dailyTrades(DAY)).toBe(2);
-      expect(() => r.db.run("DELETE FROM orders")).toThrow(/readonly/i);
+      expect(() => r.db.run("DELETE FROM journal_batches")).toThrow(/readonly/i);
     } finally {
       r.close();
       w.close();
