@@ -5,7 +5,9 @@
  *
  * Reserve and release, with no lock (docs/architecture.md): a check on a shared counter is a
  * compare-and-swap that takes the capacity it checks (a daily trade, an open position, exposure,
- * a rate token), so two Workers can never both take the last unit. A later reject releases what
+ * a rate token), so two Workers can never both take the last unit. The totals (trades, open
+ * positions, gross, sector) are taken from this thread's leases (risk/total-lease.ts), which are
+ * taken from the shared words by CAS in chunks, so most decisions write no shared total. A later reject releases what
  * this decision took. What *frees* capacity (a reducing order's exposure, a closed position) is
  * applied only after every check has passed, never rolled back: capacity is never handed out
  * and taken back. The position is the commit point: one CAS from the position every check was
@@ -22,15 +24,21 @@ import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH,
 import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
-  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_UNSET, TRADES_BITS, TRADES_MAX, wrapMs,
+  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
   Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
 } from "../risk/shared-state.ts";
+import { TotalLeases } from "../risk/total-lease.ts";
+import { TradeLease } from "../risk/trade-lease.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
 const EPS = 1e-9;
+/** Lease slots of the totals (total-lease.ts): open positions, gross, then sector k at L_SECTOR + k. */
+const L_OPEN = 0;
+const L_GROSS = 1;
+const L_SECTOR = 2;
 
 /** A bucket never used has no last time either (its word is still 0). */
 function tatEmpty(tat: number): boolean {
@@ -63,9 +71,26 @@ export class SharedDecider {
   /** Times the position CAS lost to another Worker and the checks ran again (contention). */
   retries = 0;
 
+  /** This thread's leases on the shared totals: most decisions write none of them. */
+  private readonly totals: TotalLeases;
+  private readonly trades: TradeLease;
+
   constructor(gen: Generation, state: SharedRiskState) {
     this.gen = gen;
     this.state = state;
+    const words = [H_OPEN, H_GROSS];
+    for (let k = 0; k < state.sectorCount; k++) words.push(state.sectorWord(k));
+    this.totals = new TotalLeases(state.words, words);
+    this.trades = new TradeLease(state.words);
+  }
+
+  /**
+   * Give every lease back to the shared totals. Engine Workers call it at the end of each turn;
+   * call it before reading the totals as exact usage (they include leases held).
+   */
+  returnLeases(): void {
+    this.totals.returnAll();
+    this.trades.returnAll();
   }
 
   decide(s: Signal): number {
@@ -128,18 +153,8 @@ export class SharedDecider {
 
     // Reserve a trade: the word carries the day it counts, so rolling the day is the same CAS.
     const maxTrades = pr.maxDailyTrades < TRADES_MAX ? pr.maxDailyTrades : TRADES_MAX - 1;
-    const myTag = this.day & DAY_MASK;
-    let tradeTag = 0;
-    for (;;) {
-      const w = Atomics.load(W, H_TRADES);
-      const tag = w >>> TRADES_BITS;
-      // A newer day than the word's starts from zero; an older one (a late signal) counts in the word's.
-      const newer = w === TRADES_UNSET || (tag !== myTag && ((myTag - tag) & DAY_MASK) < 2048);
-      const count = newer ? 0 : w & TRADES_MAX;
-      if (count >= maxTrades) return R.MAX_DAILY_TRADES;
-      tradeTag = newer ? myTag : tag;
-      if (Atomics.compareExchange(W, H_TRADES, w, (tradeTag << TRADES_BITS) | (count + 1)) === w) break;
-    }
+    const tradeTag = this.trades.take(this.day & DAY_MASK, maxTrades);
+    if (tradeTag < 0) return R.MAX_DAILY_TRADES;
 
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
     const baseQty = Math.floor(size / lot + EPS) * lot;
@@ -150,13 +165,13 @@ export class SharedDecider {
     const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
     const px = orderType === ORDER_LIMIT ? limit : price;
     const maxSize = pr.maxSize < INT32_MAX ? pr.maxSize : INT32_MAX;
-    const sectorWord = this.state.sectorWord(sector);
     let tokenTaken = false;
     const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
     const tw = wrapMs(ts);
     const pxHash = priceHash(px);
     for (;;) {
-      const pos = Atomics.load(W, q + Y_POS);
+      // A plain read (Atomics.load costs ~11 ns here): the commit CAS fails if it was stale.
+      const pos = W[q + Y_POS]!;
       const absPos = Math.abs(pos);
       let qty = baseQty;
       const increases = pos === 0 || pos > 0 === side > 0;
@@ -176,19 +191,15 @@ export class SharedDecider {
       // Position-dependent reservations: released and retaken if the position moves under us.
       let openTaken = false;
       if (pos === 0) {
-        for (;;) {
-          const n = Atomics.load(W, H_OPEN);
-          if (n >= pr.maxPositions) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITIONS);
-          if (Atomics.compareExchange(W, H_OPEN, n, n + 1) === n) break;
-        }
+        if (!this.totals.take(L_OPEN, 1, pr.maxPositions)) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITIONS);
         openTaken = true;
       }
       const next = pos + side * qty;
       const dExpo = exposureUnits(next, ref) - exposureUnits(pos, ref);
       if (dExpo > 0) {
-        const code = this.reserveExposure(W, dExpo, pr.maxGrossExposure, sectorWord, snap.sectorLimit[sector]!);
+        const code = this.reserveExposure(dExpo, pr.maxGrossExposure, sector, snap.sectorLimit[sector]!);
         if (code !== R.ACCEPTED) {
-          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          if (openTaken) this.totals.give(L_OPEN, 1);
           return this.release(tradeTag, tokenTaken, q, interval, code);
         }
       }
@@ -204,7 +215,7 @@ export class SharedDecider {
         W[q + Y_LAST] = te;
         let code: number = R.ACCEPTED;
         for (;;) {
-          const tat = Atomics.load(W, q + Y_TAT);
+          const tat = W[q + Y_TAT]!; // plain: the CAS below validates it
           const ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
           if (ahead > tolerance) {
             code = R.MAX_ORDERS_PER_SECOND;
@@ -223,8 +234,8 @@ export class SharedDecider {
           }
         }
         if (code !== R.ACCEPTED) {
-          if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
-          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          if (dExpo > 0) this.releaseExposure(dExpo, sector);
+          if (openTaken) this.totals.give(L_OPEN, 1);
           return this.releaseTrade(tradeTag, code);
         }
         tokenTaken = true;
@@ -232,17 +243,17 @@ export class SharedDecider {
 
       // Commit: the position moves from the one every check above was computed on.
       if (Atomics.compareExchange(W, q + Y_POS, pos, next) !== pos) {
-        if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
-        if (openTaken) Atomics.sub(W, H_OPEN, 1);
+        if (dExpo > 0) this.releaseExposure(dExpo, sector);
+        if (openTaken) this.totals.give(L_OPEN, 1);
         this.retries++;
         continue;
       }
       // Now, and only now, what the order frees.
       if (dExpo < 0) {
-        Atomics.add(W, H_GROSS, dExpo);
-        Atomics.add(W, sectorWord, dExpo);
+        this.totals.free(L_GROSS, -dExpo);
+        this.totals.free(L_SECTOR + sector, -dExpo);
       }
-      if (next === 0) Atomics.sub(W, H_OPEN, 1);
+      if (next === 0) this.totals.free(L_OPEN, 1);
       W[q + Y_DUP_TS] = tw;
       W[q + Y_DUP_QTY] = next - pos;
       W[q + Y_DUP_PX] = pxHash;
@@ -260,35 +271,24 @@ export class SharedDecider {
   }
 
   /** Take `add` units of gross and of the sector's exposure, or neither. */
-  private reserveExposure(W: Int32Array, add: number, maxGross: number, sectorWord: number, sectorLimit: number): number {
-    for (;;) {
-      const g = Atomics.load(W, H_GROSS);
-      if (g + add > maxGross || g + add > INT32_MAX) return R.MAX_GROSS_EXPOSURE;
-      if (Atomics.compareExchange(W, H_GROSS, g, g + add) === g) break;
+  private reserveExposure(add: number, maxGross: number, sector: number, sectorLimit: number): number {
+    if (!this.totals.take(L_GROSS, add, maxGross)) return R.MAX_GROSS_EXPOSURE;
+    if (!this.totals.take(L_SECTOR + sector, add, sectorLimit)) {
+      this.totals.give(L_GROSS, add);
+      return R.SECTOR_EXPOSURE;
     }
-    for (;;) {
-      const e = Atomics.load(W, sectorWord);
-      if (e + add > sectorLimit || e + add > INT32_MAX) {
-        Atomics.sub(W, H_GROSS, add);
-        return R.SECTOR_EXPOSURE;
-      }
-      if (Atomics.compareExchange(W, sectorWord, e, e + add) === e) return R.ACCEPTED;
-    }
+    return R.ACCEPTED;
   }
 
-  private releaseExposure(W: Int32Array, add: number, sectorWord: number): void {
-    Atomics.sub(W, H_GROSS, add);
-    Atomics.sub(W, sectorWord, add);
+  private releaseExposure(add: number, sector: number): void {
+    this.totals.give(L_GROSS, add);
+    this.totals.give(L_SECTOR + sector, add);
   }
 
   /** Give back the trade reserved under `tag`, unless the day has rolled since (then it is gone). */
   private releaseTrade(tag: number, code: number): number {
-    const W = this.state.words;
-    for (;;) {
-      const w = Atomics.load(W, H_TRADES);
-      if (w === TRADES_UNSET || w >>> TRADES_BITS !== tag || (w & TRADES_MAX) === 0) return code;
-      if (Atomics.compareExchange(W, H_TRADES, w, w - 1) === w) return code;
-    }
+    this.trades.give(tag);
+    return code;
   }
 
   /** A reject after the retry loop began: the token too, when it was taken on an earlier pass. */

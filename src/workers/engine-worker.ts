@@ -47,6 +47,8 @@ let stopping = false;
 
 function flush(): void {
   scheduled = false;
+  // The turn's decisions are done: an idle Worker holds no lease another Worker could be refused for.
+  decider?.returnLeases();
   if (callbacks.length === 0 && ids.length === 0 && markSyms.length === 0 && halt < 0) return;
   const b: Batch = { kind: "batch", batch: batchId, ids, syms, nums, markSyms, markNums, halt };
   waiting.set(batchId, callbacks);
@@ -72,6 +74,7 @@ const engine = {
   process(s: Signal): Reply {
     const d = decider!;
     const code = d.decide(s);
+    schedule();
     // These two return before the row (and its version) is read.
     const version = code === UNKNOWN_SYMBOL || code === INVALID_SIGNAL ? d.gen.version : d.version;
     if (d.halted) halt = s.ts;

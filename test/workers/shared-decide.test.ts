@@ -39,6 +39,7 @@ test("on one thread the shared decider makes decide.ts's decisions, reject reaso
         expect({ k, name }).toEqual({ k, name: want.status === "rejected" ? want.reason : "error" });
       }
     }
+    d.returnLeases();
     for (let i = 0; i < 24; i++) expect(state.position(i)).toBe(engine.decider.state.position(i));
     expect(state.openPositions()).toBe(engine.decider.state.openPositions);
     expect(state.dailyTrades()).toBe(engine.decider.state.dailyTrades);
@@ -70,9 +71,11 @@ test("a new trading day starts the trade count from zero in the same CAS; a late
   expect(d.decide(s("a", T0))).toBe(ACCEPTED);
   expect(d.decide(s("b", T0 + 50, -1))).toBe(ACCEPTED);
   expect(REASONS[d.decide(s("c", T0 + 100))]).toBe("max_daily_trades");
+  d.returnLeases();
   expect(state.dailyTrades()).toBe(2);
   const tomorrow = T0 + 86_400_000;
   expect(d.decide(s("d", tomorrow))).toBe(ACCEPTED);
+  d.returnLeases();
   expect(state.dailyTrades()).toBe(1);
   // A signal stamped yesterday, after the roll: it counts against today, as decide.ts does, and
   // spends a token of the symbol's bucket as of its latest time (a late signal is not refused).
@@ -86,5 +89,6 @@ test("limits above the int32 range are clamped, never wrapped", () => {
   // default size 100: many orders, the position never passes 2^31 - 1.
   for (let k = 0; k < 50; k++) d.decide({ ...big, id: `a${k}`, ts: T0 + k * 100 });
   expect(state.position(1)).toBe(5000);
+  d.returnLeases();
   expect(state.gross()).toBe(5000 * 15);
 });
