@@ -20,7 +20,8 @@
  * counter do not invalidate another's line:
  *   line 0..4       trading state, trades word, open positions, gross exposure, daily loss
  *   line 5..5+K     exposure per sector id
- *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash, last ts
+ *   then            one line per symbol: position, TAT, duplicate ts, qty, price hash, last ts
+ * The totals count what is used plus the leases Workers hold (total-lease.ts, trade-lease.ts).
  */
 import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
 import { ACTIVE } from "./trading-state.ts";
@@ -49,7 +50,11 @@ export const Y_DUP_PX = 4;
  * makes the check stricter.
  */
 export const Y_LAST = 5;
-export const SYM_I32 = 8;
+/**
+ * A row is a whole cache line (6 words used): with 8, two symbols shared a line, and Workers
+ * trading different symbols wrote the same line (2 Workers ran at 0.65x of 1 on their own symbols).
+ */
+export const SYM_I32 = LINE;
 
 export const TAT_EMPTY = -2147483648;
 export const INT32_MAX = 2147483647;
