@@ -24,7 +24,7 @@ import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH,
 import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
-  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
+  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_RECALL, H_STATE, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
   Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
 } from "../risk/shared-state.ts";
 import { TotalLeases } from "../risk/total-lease.ts";
@@ -74,6 +74,10 @@ export class SharedDecider {
   /** This thread's leases on the shared totals: most decisions write none of them. */
   private readonly totals: TotalLeases;
   private readonly trades: TradeLease;
+  /** The recall count this thread last answered (shared-state.ts H_RECALL). */
+  private recall = 0;
+  /** Decisions since the last idleTick(). */
+  private decided = 0;
 
   constructor(gen: Generation, state: SharedRiskState) {
     this.gen = gen;
@@ -91,6 +95,12 @@ export class SharedDecider {
   returnLeases(): void {
     this.totals.returnAll();
     this.trades.returnAll();
+  }
+
+  /** A timer tick: leases go back if nothing was decided since the last tick (an idle Worker holds none). */
+  idleTick(): void {
+    if (this.decided === 0) this.returnLeases();
+    this.decided = 0;
   }
 
   decide(s: Signal): number {
@@ -139,6 +149,13 @@ export class SharedDecider {
     }
     // Plain int32 reads where no ordering is needed (never torn: int32 is the atomic unit).
     const tradingState = W[H_STATE]!;
+    // Another Worker was refused by a total: give the leases back before deciding (total-lease.ts).
+    const recall = W[H_RECALL]!;
+    if (recall !== this.recall) {
+      this.recall = recall;
+      this.returnLeases();
+    }
+    this.decided++;
     if (tradingState === HALTED) return R.TRADING_HALTED;
 
     if (Math.abs(price - ref) * 10_000 > pr.priceCollarBps * ref) return R.PRICE_COLLAR;

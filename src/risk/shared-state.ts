@@ -18,8 +18,8 @@
  *
  * Layout (int32 words). Each scalar sits on its own 64-byte cache line, so Workers reserving one
  * counter do not invalidate another's line:
- *   line 0..4       trading state, trades word, open positions, gross exposure, daily loss
- *   line 5..5+K     exposure per sector id
+ *   line 0..5       trading state, trades word, open positions, gross exposure, daily loss, recall
+ *   line 6..6+K     exposure per sector id
  *   then            one line per symbol: position, TAT, duplicate ts, qty, price hash, last ts
  * The totals count what is used plus the leases Workers hold (total-lease.ts, trade-lease.ts).
  */
@@ -33,7 +33,12 @@ export const H_TRADES = LINE;
 export const H_OPEN = 2 * LINE;
 export const H_GROSS = 3 * LINE;
 export const H_LOSS = 4 * LINE;
-const HEADER_LINES = 5;
+/**
+ * The recall count: a Worker refused by a total adds one, and every Worker that sees it change
+ * gives its leases back before its next decision (total-lease.ts). Written only on refusals.
+ */
+export const H_RECALL = 5 * LINE;
+const HEADER_LINES = 6;
 
 /** Per-symbol words. */
 export const Y_POS = 0;

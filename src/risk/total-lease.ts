@@ -15,14 +15,32 @@
  * own lease is the usage exactly, so decisions are those of the CAS-per-decision state.
  *
  * What it gives up: with several Workers a refusal can come early by what the other Workers hold.
- * Chunks are an eighth of the headroom left when taken (so they shrink to nothing near a limit),
- * a Worker gives its lease back whenever it would refuse, and engine Workers give every lease
- * back at the end of each event-loop turn (workers/engine-worker.ts), so an idle Worker holds none.
+ * Chunks are an eighth of the headroom left when taken (so they shrink to nothing near a limit);
+ * a Worker that would refuse gives its own lease back and adds one to the shared recall count,
+ * and every Worker seeing the count change gives its leases back before its next decision
+ * (SharedDecider); an engine Worker idle for a tick of its timer gives them back too
+ * (workers/engine-worker.ts). So the early refusal lasts until the others' next decision (or,
+ * for a thread refused again within the millisecond, until its next recall).
+ * Giving leases back at the end of every event-loop turn was measured instead and cost more than
+ * it saved: every turn then took and returned a chunk of each total on the contended lines.
  */
-import { INT32_MAX } from "./shared-state.ts";
+import { H_RECALL, INT32_MAX } from "./shared-state.ts";
 
 /** A chunk is this fraction of the headroom left under the limit when it is taken. */
 const CHUNK_DIV = 8;
+
+/**
+ * Ask every Worker for its leases (a refusal may have been caused by them), at most once a
+ * millisecond per lease holder (`last`: its previous recall, ms): a Worker refused at a limit
+ * over and over (a strategy at its max_positions all day) would otherwise make every Worker give
+ * back and retake every lease on every decision. Returns the time of this recall.
+ */
+export function recallLeases(W: Int32Array, last: number): number {
+  const now = performance.now();
+  if (now - last < 1) return last;
+  Atomics.add(W, H_RECALL, 1);
+  return now;
+}
 
 export class TotalLeases {
   private readonly W: Int32Array;
@@ -32,6 +50,8 @@ export class TotalLeases {
   private readonly held: Int32Array;
   /** Freed units kept beyond this are given back at once (twice the last chunk). */
   private readonly keep: Int32Array;
+  /** When this holder last asked for a recall (ms). */
+  private lastRecall = Number.NEGATIVE_INFINITY;
 
   constructor(W: Int32Array, words: readonly number[]) {
     this.W = W;
@@ -62,9 +82,10 @@ export class TotalLeases {
       const cur = Atomics.load(W, w);
       const base = cur - h + x;
       if (base > lim) {
-        // Refused: the lease goes back too, so the refusal is early only by others' leases.
+        // Refused: the lease goes back too, and the others are asked for theirs.
         if (h > 0) Atomics.sub(W, w, h);
         this.held[s] = 0;
+        this.lastRecall = recallLeases(W, this.lastRecall);
         return false;
       }
       const chunk = Math.floor((lim - base) / CHUNK_DIV);

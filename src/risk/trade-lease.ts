@@ -8,7 +8,8 @@
  * Why no limit can be exceeded, and why one thread decides exactly as before: as in
  * total-lease.ts, count - own lease + 1 <= limit bounds the day's trades from above.
  */
-import { DAY_MASK, TRADES_BITS, TRADES_MAX, TRADES_UNSET, H_TRADES } from "./shared-state.ts";
+import { DAY_MASK, H_TRADES, TRADES_BITS, TRADES_MAX, TRADES_UNSET } from "./shared-state.ts";
+import { recallLeases } from "./total-lease.ts";
 
 const CHUNK_DIV = 8;
 
@@ -17,6 +18,7 @@ export class TradeLease {
   /** Trades held, counted under `tag`. */
   private held = 0;
   private tag = -1;
+  private lastRecall = Number.NEGATIVE_INFINITY;
 
   constructor(W: Int32Array) {
     this.W = W;
@@ -49,7 +51,9 @@ export class TradeLease {
       const mine = !newer && tag === this.tag ? this.held : 0;
       const count = newer ? 0 : (w & TRADES_MAX) - mine;
       if (count >= max) {
+        // Refused: the lease goes back too, and the others are asked for theirs (total-lease.ts).
         this.returnAll();
+        this.lastRecall = recallLeases(W, this.lastRecall);
         return -1;
       }
       const t = newer ? myTag : tag;
