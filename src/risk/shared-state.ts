@@ -20,7 +20,7 @@
  * counter do not invalidate another's line:
  *   line 0..5       trading state, trades word, open positions, gross exposure, daily loss, recall
  *   line 6..6+K     exposure per sector id
- *   then            one line per symbol: position, TAT, duplicate ts, qty, price hash, last ts
+ *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash, last ts
  * The totals count what is used plus the leases Workers hold (total-lease.ts, trade-lease.ts).
  */
 import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
@@ -56,10 +56,14 @@ export const Y_DUP_PX = 4;
  */
 export const Y_LAST = 5;
 /**
- * A row is a whole cache line (6 words used): with 8, two symbols shared a line, and Workers
- * trading different symbols wrote the same line (2 Workers ran at 0.65x of 1 on their own symbols).
+ * A row's 6 used words (24 bytes) are 96 bytes apart from the next row's, so no two symbols share
+ * a cache line whatever the buffer's alignment (JavaScript does not say where a buffer starts:
+ * a 64-byte row straddles two lines when the buffer starts 48 bytes into one, and then shares
+ * one with its neighbour). With 8-word rows two symbols always shared a line, and Workers
+ * trading different symbols wrote the same line (2 Workers at 0.65x of 1 on their own symbols).
+ * The header scalars need no more than LINE apart: two words 64 bytes apart never share a line.
  */
-export const SYM_I32 = LINE;
+export const SYM_I32 = 24;
 
 export const TAT_EMPTY = -2147483648;
 export const INT32_MAX = 2147483647;
