@@ -112,12 +112,9 @@ console.log(`\n1 -> 2 Workers: shared state ${uniform.toFixed(2)}x uniform, ${ow
   `the same decisions on private state ${ceiling.toFixed(2)}x; a loop with no memory traffic ${(c2 / c1).toFixed(2)}x`);
 
 /**
- * Per decision on one thread, mitata: run last. With the main thread having decided with the
- * shared decider earlier in the process, 2-Worker runs of some builds of the decider fell to ~10 M/s
- * in both workloads (5 runs of 5 with one extra store in decide(), 0 of 2 with the main thread
- * not deciding; the private-state ceiling in the same runs was unaffected). The cause is inside the
- * runtime and was not found; measured this way round, the Workers run as they do in a server
- * whose main thread has not decided (POST /signals decides on the main thread).
+ * Per decision on one thread, mitata: run last, so the Workers are measured in a process whose
+ * main thread has not decided (2-Worker runs fell to ~10 M/s more often after it had, in runs
+ * that other work on the machine may also have disturbed: README, Engine Workers).
  */
 async function perDecision(): Promise<void> {
   // Each bench its own signal objects and clock, so neither sees the other's writes.
