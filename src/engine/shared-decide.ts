@@ -187,7 +187,7 @@ export class SharedDecider {
     const tw = wrapMs(ts);
     const pxHash = priceHash(px);
     for (;;) {
-      // A plain read (Atomics.load costs ~11 ns here): the commit CAS fails if it was stale.
+      // A plain read (Atomics.load is several ns here, docs/architecture.md): the commit CAS fails if it was stale.
       const pos = W[q + Y_POS]!;
       const absPos = Math.abs(pos);
       let qty = baseQty;
