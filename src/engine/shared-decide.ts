@@ -24,7 +24,7 @@ import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH,
 import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
-  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_RECALL, H_STATE, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
+  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_RECALL, H_STATE, LAST_UNSET, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
   Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
 } from "../risk/shared-state.ts";
 import { TotalLeases } from "../risk/total-lease.ts";
@@ -39,11 +39,6 @@ const EPS = 1e-9;
 const L_OPEN = 0;
 const L_GROSS = 1;
 const L_SECTOR = 2;
-
-/** A bucket never used has no last time either (its word is still 0). */
-function tatEmpty(tat: number): boolean {
-  return tat === TAT_EMPTY;
-}
 
 export class SharedDecider {
   gen: Generation;
@@ -226,14 +221,23 @@ export class SharedDecider {
         // (rate - 1) intervals ahead; checked, then the duplicate, then taken, so a duplicate
         // spends no token (as in decide.ts).
         const tolerance = (pr.maxOrdersPerSecond - 1) * interval;
-        // A late signal is judged at the latest time the bucket has seen (see Y_LAST).
-        const last = W[q + Y_LAST]!;
-        const te = ((tw - last) | 0) > 0 || tatEmpty(W[q + Y_TAT]!) ? tw : last;
-        W[q + Y_LAST] = te;
+        // A late signal is judged at the latest time the bucket has seen (see Y_LAST). That time
+        // only moves forward, by CAS: written plainly, a Worker holding a stale time wrote it back
+        // over a newer one and refused valid orders as max_orders_per_second (seen under load).
+        let te = this.advanceLast(W, q, tw);
         let code: number = R.ACCEPTED;
         for (;;) {
-          const tat = W[q + Y_TAT]!; // plain: the CAS below validates it
-          const ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          let tat = W[q + Y_TAT]!; // plain: the CAS below validates it
+          let ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          if (ahead > tolerance) {
+            // Before refusing: another Worker may have moved the bucket to a later time after this
+            // one read it. It stores that time before its TAT CAS, so reading TAT and then the time
+            // (Atomics: ordered) gives a time at least as late as the TAT's.
+            tat = Atomics.load(W, q + Y_TAT);
+            const last = Atomics.load(W, q + Y_LAST);
+            if (((last - te) | 0) > 0) te = last;
+            ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          }
           if (ahead > tolerance) {
             code = R.MAX_ORDERS_PER_SECOND;
             break;
@@ -284,6 +288,20 @@ export class SharedDecider {
       this.slippageBps = pr.maxSlippageBps;
       this.ts = ts;
       return R.ACCEPTED;
+    }
+  }
+
+  /**
+   * The time this signal is judged at: its own, moved into Y_LAST by CAS, when it is the newest
+   * the bucket has seen (or the bucket was never used); else the latest, for a late signal.
+   */
+  private advanceLast(W: Int32Array, q: number, tw: number): number {
+    let last = W[q + Y_LAST]!;
+    for (;;) {
+      if (last !== LAST_UNSET && ((tw - last) | 0) <= 0) return last;
+      const seen = Atomics.compareExchange(W, q + Y_LAST, last, tw);
+      if (seen === last) return tw;
+      last = seen;
     }
   }
 

@@ -51,10 +51,11 @@ export const Y_DUP_PX = 4;
 /**
  * The latest signal time the symbol's bucket was checked at (wrapped ms). A late signal is judged
  * at this time, not its own, as decide.ts judges it at the bucket's last refill: it spends a
- * token if one is left and is never refused for being late. A plain word: a stale read only
- * makes the check stricter.
+ * token if one is left and is never refused for being late. It only moves forward, by CAS
+ * (SharedDecider.advanceLast): LAST_UNSET until the bucket's first signal.
  */
 export const Y_LAST = 5;
+export const LAST_UNSET = -2147483648;
 /**
  * A row's 6 used words (24 bytes) are 96 bytes apart from the next row's, so no two symbols share
  * a cache line whatever the buffer's alignment (JavaScript does not say where a buffer starts:
@@ -122,7 +123,10 @@ export class SharedRiskState {
       return;
     }
     this.words = new Int32Array(new SharedArrayBuffer(length * 4));
-    for (let i = 0; i < symbolCount; i++) this.words[this.symBase + i * SYM_I32 + Y_TAT] = TAT_EMPTY;
+    for (let i = 0; i < symbolCount; i++) {
+      this.words[this.symBase + i * SYM_I32 + Y_TAT] = TAT_EMPTY;
+      this.words[this.symBase + i * SYM_I32 + Y_LAST] = LAST_UNSET;
+    }
     this.words[H_STATE] = ACTIVE;
     this.words[H_TRADES] = TRADES_UNSET;
   }
