@@ -15,6 +15,14 @@ export const RING = 4096;
  * day the shared state counts, so max_daily_trades never rejects and every signal is accepted.
  */
 export const STEP_MS = 400;
+/**
+ * Decisions before the timed run: enough for the top JIT tier. With 200,000 the background
+ * compile of decide() still ran during the timed run and took a core from the two Workers (the
+ * same decisions on private state scaled 1.59x from 1 to 2 Workers; warmed up like this, 1.74x).
+ */
+export const WARM = 3_000_000;
+/** The timed run's signal clock starts here, on one day for every Worker, after any warm-up day. */
+export const TIMED_T0 = Date.UTC(2026, 11, 31);
 
 export function benchSnapshot(n: number): { snap: Snapshot; refs: Map<string, number> } {
   const raw = generateDocument(n, { overrideEvery: 0 }) as { risk: { limits: Record<string, number>; sectors: Record<string, { max_gross_exposure: number }> }; trading: { position_sizing: Record<string, number> } };
@@ -40,15 +48,21 @@ export function benchSnapshot(n: number): { snap: Snapshot; refs: Map<string, nu
 /**
  * RING signals parsed from JSON lines: a buy, then a sell of the same size on the same symbol, so
  * positions come back to zero and half the orders take capacity, half free it.
+ *
+ * With `own`, only the symbols i with i % own.of === own.worker: each Worker trades its own
+ * symbols (one strategy per connection, trading its own book), the other workload reported.
  */
-export function benchSignals(snap: Snapshot, refs: Map<string, number>, seed: number): Signal[] {
+export function benchSignals(snap: Snapshot, refs: Map<string, number>, seed: number, own?: { worker: number; of: number }): Signal[] {
   const rand = rng(seed);
   const out: Signal[] = [];
   let symbol = "";
   let strength = 0;
+  const stride = own?.of ?? 1;
+  const first = own?.worker ?? 0;
+  const count = Math.ceil((snap.symbolCount - first) / stride);
   for (let k = 0; k < RING; k++) {
     if ((k & 1) === 0) {
-      symbol = snap.symbols[Math.floor(rand() * snap.symbolCount)]!;
+      symbol = snap.symbols[first + Math.floor(rand() * count) * stride]!;
       strength = 0.1 + rand() * 0.9;
     }
     const ref = refs.get(symbol)!;
@@ -67,6 +81,10 @@ export interface BenchJob {
   readonly refs: [string, number][];
   readonly seed: number;
   readonly decisions: number;
+  /** "shared": the shared decider on the shared state; "private": decide.ts on this Worker's own state. */
+  readonly engine: "shared" | "private";
+  /** Set: this Worker's signals are on its own symbols only. */
+  readonly own: { worker: number; of: number } | null;
   /** Start barrier: the Workers wait on word 0 until the parent sets it. */
   readonly go: Int32Array;
 }

@@ -5,7 +5,9 @@
  *
  * Reserve and release, with no lock (docs/architecture.md): a check on a shared counter is a
  * compare-and-swap that takes the capacity it checks (a daily trade, an open position, exposure,
- * a rate token), so two Workers can never both take the last unit. A later reject releases what
+ * a rate token), so two Workers can never both take the last unit. The totals (trades, open
+ * positions, gross, sector) are taken from this thread's leases (risk/total-lease.ts), which are
+ * taken from the shared words by CAS in chunks, so most decisions write no shared total. A later reject releases what
  * this decision took. What *frees* capacity (a reducing order's exposure, a closed position) is
  * applied only after every check has passed, never rolled back: capacity is never handed out
  * and taken back. The position is the commit point: one CAS from the position every check was
@@ -22,20 +24,21 @@ import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH,
 import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
-  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_UNSET, TRADES_BITS, TRADES_MAX, wrapMs,
+  DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_RECALL, H_STATE, LAST_UNSET, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
   Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_POS, Y_TAT, exposureUnits,
 } from "../risk/shared-state.ts";
+import { TotalLeases } from "../risk/total-lease.ts";
+import { TradeLease } from "../risk/trade-lease.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
 const EPS = 1e-9;
-
-/** A bucket never used has no last time either (its word is still 0). */
-function tatEmpty(tat: number): boolean {
-  return tat === TAT_EMPTY;
-}
+/** Lease slots of the totals (total-lease.ts): open positions, gross, then sector k at L_SECTOR + k. */
+const L_OPEN = 0;
+const L_GROSS = 1;
+const L_SECTOR = 2;
 
 export class SharedDecider {
   gen: Generation;
@@ -63,9 +66,36 @@ export class SharedDecider {
   /** Times the position CAS lost to another Worker and the checks ran again (contention). */
   retries = 0;
 
+  /** This thread's leases on the shared totals: most decisions write none of them. */
+  private readonly totals: TotalLeases;
+  private readonly trades: TradeLease;
+  /** The recall count this thread last answered (shared-state.ts H_RECALL). */
+  private recall = 0;
+  /** Decisions since the last idleTick(). */
+  private decided = 0;
+
   constructor(gen: Generation, state: SharedRiskState) {
     this.gen = gen;
     this.state = state;
+    const words = [H_OPEN, H_GROSS];
+    for (let k = 0; k < state.sectorCount; k++) words.push(state.sectorWord(k));
+    this.totals = new TotalLeases(state.words, words);
+    this.trades = new TradeLease(state.words);
+  }
+
+  /**
+   * Give every lease back to the shared totals. Engine Workers call it at the end of each turn;
+   * call it before reading the totals as exact usage (they include leases held).
+   */
+  returnLeases(): void {
+    this.totals.returnAll();
+    this.trades.returnAll();
+  }
+
+  /** A timer tick: leases go back if nothing was decided since the last tick (an idle Worker holds none). */
+  idleTick(): void {
+    if (this.decided === 0) this.returnLeases();
+    this.decided = 0;
   }
 
   decide(s: Signal): number {
@@ -114,6 +144,13 @@ export class SharedDecider {
     }
     // Plain int32 reads where no ordering is needed (never torn: int32 is the atomic unit).
     const tradingState = W[H_STATE]!;
+    // Another Worker was refused by a total: give the leases back before deciding (total-lease.ts).
+    const recall = W[H_RECALL]!;
+    if (recall !== this.recall) {
+      this.recall = recall;
+      this.returnLeases();
+    }
+    this.decided++;
     if (tradingState === HALTED) return R.TRADING_HALTED;
 
     if (Math.abs(price - ref) * 10_000 > pr.priceCollarBps * ref) return R.PRICE_COLLAR;
@@ -128,18 +165,8 @@ export class SharedDecider {
 
     // Reserve a trade: the word carries the day it counts, so rolling the day is the same CAS.
     const maxTrades = pr.maxDailyTrades < TRADES_MAX ? pr.maxDailyTrades : TRADES_MAX - 1;
-    const myTag = this.day & DAY_MASK;
-    let tradeTag = 0;
-    for (;;) {
-      const w = Atomics.load(W, H_TRADES);
-      const tag = w >>> TRADES_BITS;
-      // A newer day than the word's starts from zero; an older one (a late signal) counts in the word's.
-      const newer = w === TRADES_UNSET || (tag !== myTag && ((myTag - tag) & DAY_MASK) < 2048);
-      const count = newer ? 0 : w & TRADES_MAX;
-      if (count >= maxTrades) return R.MAX_DAILY_TRADES;
-      tradeTag = newer ? myTag : tag;
-      if (Atomics.compareExchange(W, H_TRADES, w, (tradeTag << TRADES_BITS) | (count + 1)) === w) break;
-    }
+    const tradeTag = this.trades.take(this.day & DAY_MASK, maxTrades);
+    if (tradeTag < 0) return R.MAX_DAILY_TRADES;
 
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
     const baseQty = Math.floor(size / lot + EPS) * lot;
@@ -150,13 +177,13 @@ export class SharedDecider {
     const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
     const px = orderType === ORDER_LIMIT ? limit : price;
     const maxSize = pr.maxSize < INT32_MAX ? pr.maxSize : INT32_MAX;
-    const sectorWord = this.state.sectorWord(sector);
     let tokenTaken = false;
     const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
     const tw = wrapMs(ts);
     const pxHash = priceHash(px);
     for (;;) {
-      const pos = Atomics.load(W, q + Y_POS);
+      // A plain read (Atomics.load is several ns here, docs/architecture.md): the commit CAS fails if it was stale.
+      const pos = W[q + Y_POS]!;
       const absPos = Math.abs(pos);
       let qty = baseQty;
       const increases = pos === 0 || pos > 0 === side > 0;
@@ -176,19 +203,15 @@ export class SharedDecider {
       // Position-dependent reservations: released and retaken if the position moves under us.
       let openTaken = false;
       if (pos === 0) {
-        for (;;) {
-          const n = Atomics.load(W, H_OPEN);
-          if (n >= pr.maxPositions) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITIONS);
-          if (Atomics.compareExchange(W, H_OPEN, n, n + 1) === n) break;
-        }
+        if (!this.totals.take(L_OPEN, 1, pr.maxPositions)) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITIONS);
         openTaken = true;
       }
       const next = pos + side * qty;
       const dExpo = exposureUnits(next, ref) - exposureUnits(pos, ref);
       if (dExpo > 0) {
-        const code = this.reserveExposure(W, dExpo, pr.maxGrossExposure, sectorWord, snap.sectorLimit[sector]!);
+        const code = this.reserveExposure(dExpo, pr.maxGrossExposure, sector, snap.sectorLimit[sector]!);
         if (code !== R.ACCEPTED) {
-          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          if (openTaken) this.totals.give(L_OPEN, 1);
           return this.release(tradeTag, tokenTaken, q, interval, code);
         }
       }
@@ -198,14 +221,23 @@ export class SharedDecider {
         // (rate - 1) intervals ahead; checked, then the duplicate, then taken, so a duplicate
         // spends no token (as in decide.ts).
         const tolerance = (pr.maxOrdersPerSecond - 1) * interval;
-        // A late signal is judged at the latest time the bucket has seen (see Y_LAST).
-        const last = W[q + Y_LAST]!;
-        const te = ((tw - last) | 0) > 0 || tatEmpty(W[q + Y_TAT]!) ? tw : last;
-        W[q + Y_LAST] = te;
+        // A late signal is judged at the latest time the bucket has seen (see Y_LAST). That time
+        // only moves forward, by CAS: written plainly, a Worker holding a stale time wrote it back
+        // over a newer one and refused valid orders as max_orders_per_second (seen under load).
+        let te = this.advanceLast(W, q, tw);
         let code: number = R.ACCEPTED;
         for (;;) {
-          const tat = Atomics.load(W, q + Y_TAT);
-          const ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          let tat = W[q + Y_TAT]!; // plain: the CAS below validates it
+          let ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          if (ahead > tolerance) {
+            // Before refusing: another Worker may have moved the bucket to a later time after this
+            // one read it. It stores that time before its TAT CAS, so reading TAT and then the time
+            // (Atomics: ordered) gives a time at least as late as the TAT's.
+            tat = Atomics.load(W, q + Y_TAT);
+            const last = Atomics.load(W, q + Y_LAST);
+            if (((last - te) | 0) > 0) te = last;
+            ahead = tat === TAT_EMPTY ? -1 : (tat - te) | 0;
+          }
           if (ahead > tolerance) {
             code = R.MAX_ORDERS_PER_SECOND;
             break;
@@ -223,8 +255,8 @@ export class SharedDecider {
           }
         }
         if (code !== R.ACCEPTED) {
-          if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
-          if (openTaken) Atomics.sub(W, H_OPEN, 1);
+          if (dExpo > 0) this.releaseExposure(dExpo, sector);
+          if (openTaken) this.totals.give(L_OPEN, 1);
           return this.releaseTrade(tradeTag, code);
         }
         tokenTaken = true;
@@ -232,17 +264,17 @@ export class SharedDecider {
 
       // Commit: the position moves from the one every check above was computed on.
       if (Atomics.compareExchange(W, q + Y_POS, pos, next) !== pos) {
-        if (dExpo > 0) this.releaseExposure(W, dExpo, sectorWord);
-        if (openTaken) Atomics.sub(W, H_OPEN, 1);
+        if (dExpo > 0) this.releaseExposure(dExpo, sector);
+        if (openTaken) this.totals.give(L_OPEN, 1);
         this.retries++;
         continue;
       }
       // Now, and only now, what the order frees.
       if (dExpo < 0) {
-        Atomics.add(W, H_GROSS, dExpo);
-        Atomics.add(W, sectorWord, dExpo);
+        this.totals.free(L_GROSS, -dExpo);
+        this.totals.free(L_SECTOR + sector, -dExpo);
       }
-      if (next === 0) Atomics.sub(W, H_OPEN, 1);
+      if (next === 0) this.totals.free(L_OPEN, 1);
       W[q + Y_DUP_TS] = tw;
       W[q + Y_DUP_QTY] = next - pos;
       W[q + Y_DUP_PX] = pxHash;
@@ -259,36 +291,39 @@ export class SharedDecider {
     }
   }
 
-  /** Take `add` units of gross and of the sector's exposure, or neither. */
-  private reserveExposure(W: Int32Array, add: number, maxGross: number, sectorWord: number, sectorLimit: number): number {
+  /**
+   * The time this signal is judged at: its own, moved into Y_LAST by CAS, when it is the newest
+   * the bucket has seen (or the bucket was never used); else the latest, for a late signal.
+   */
+  private advanceLast(W: Int32Array, q: number, tw: number): number {
+    let last = W[q + Y_LAST]!;
     for (;;) {
-      const g = Atomics.load(W, H_GROSS);
-      if (g + add > maxGross || g + add > INT32_MAX) return R.MAX_GROSS_EXPOSURE;
-      if (Atomics.compareExchange(W, H_GROSS, g, g + add) === g) break;
-    }
-    for (;;) {
-      const e = Atomics.load(W, sectorWord);
-      if (e + add > sectorLimit || e + add > INT32_MAX) {
-        Atomics.sub(W, H_GROSS, add);
-        return R.SECTOR_EXPOSURE;
-      }
-      if (Atomics.compareExchange(W, sectorWord, e, e + add) === e) return R.ACCEPTED;
+      if (last !== LAST_UNSET && ((tw - last) | 0) <= 0) return last;
+      const seen = Atomics.compareExchange(W, q + Y_LAST, last, tw);
+      if (seen === last) return tw;
+      last = seen;
     }
   }
 
-  private releaseExposure(W: Int32Array, add: number, sectorWord: number): void {
-    Atomics.sub(W, H_GROSS, add);
-    Atomics.sub(W, sectorWord, add);
+  /** Take `add` units of gross and of the sector's exposure, or neither. */
+  private reserveExposure(add: number, maxGross: number, sector: number, sectorLimit: number): number {
+    if (!this.totals.take(L_GROSS, add, maxGross)) return R.MAX_GROSS_EXPOSURE;
+    if (!this.totals.take(L_SECTOR + sector, add, sectorLimit)) {
+      this.totals.give(L_GROSS, add);
+      return R.SECTOR_EXPOSURE;
+    }
+    return R.ACCEPTED;
+  }
+
+  private releaseExposure(add: number, sector: number): void {
+    this.totals.give(L_GROSS, add);
+    this.totals.give(L_SECTOR + sector, add);
   }
 
   /** Give back the trade reserved under `tag`, unless the day has rolled since (then it is gone). */
   private releaseTrade(tag: number, code: number): number {
-    const W = this.state.words;
-    for (;;) {
-      const w = Atomics.load(W, H_TRADES);
-      if (w === TRADES_UNSET || w >>> TRADES_BITS !== tag || (w & TRADES_MAX) === 0) return code;
-      if (Atomics.compareExchange(W, H_TRADES, w, w - 1) === w) return code;
-    }
+    this.trades.give(tag);
+    return code;
   }
 
   /** A reject after the retry loop began: the token too, when it was taken on an earlier pass. */

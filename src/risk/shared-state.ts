@@ -18,9 +18,10 @@
  *
  * Layout (int32 words). Each scalar sits on its own 64-byte cache line, so Workers reserving one
  * counter do not invalidate another's line:
- *   line 0..4       trading state, trades word, open positions, gross exposure, daily loss
- *   line 5..5+K     exposure per sector id
+ *   line 0..5       trading state, trades word, open positions, gross exposure, daily loss, recall
+ *   line 6..6+K     exposure per sector id
  *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash, last ts
+ * The totals count what is used plus the leases Workers hold (total-lease.ts, trade-lease.ts).
  */
 import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
 import { ACTIVE } from "./trading-state.ts";
@@ -32,7 +33,12 @@ export const H_TRADES = LINE;
 export const H_OPEN = 2 * LINE;
 export const H_GROSS = 3 * LINE;
 export const H_LOSS = 4 * LINE;
-const HEADER_LINES = 5;
+/**
+ * The recall count: a Worker refused by a total adds one, and every Worker that sees it change
+ * gives its leases back before its next decision (total-lease.ts). Written only on refusals.
+ */
+export const H_RECALL = 5 * LINE;
+const HEADER_LINES = 6;
 
 /** Per-symbol words. */
 export const Y_POS = 0;
@@ -45,11 +51,20 @@ export const Y_DUP_PX = 4;
 /**
  * The latest signal time the symbol's bucket was checked at (wrapped ms). A late signal is judged
  * at this time, not its own, as decide.ts judges it at the bucket's last refill: it spends a
- * token if one is left and is never refused for being late. A plain word: a stale read only
- * makes the check stricter.
+ * token if one is left and is never refused for being late. It only moves forward, by CAS
+ * (SharedDecider.advanceLast): LAST_UNSET until the bucket's first signal.
  */
 export const Y_LAST = 5;
-export const SYM_I32 = 8;
+export const LAST_UNSET = -2147483648;
+/**
+ * A row's 6 used words (24 bytes) are 96 bytes apart from the next row's, so no two symbols share
+ * a cache line whatever the buffer's alignment (JavaScript does not say where a buffer starts:
+ * a 64-byte row straddles two lines when the buffer starts 48 bytes into one, and then shares
+ * one with its neighbour). With 8-word rows two symbols always shared a line, and Workers
+ * trading different symbols wrote the same line (2 Workers at 0.65x of 1 on their own symbols).
+ * The header scalars need no more than LINE apart: two words 64 bytes apart never share a line.
+ */
+export const SYM_I32 = 24;
 
 export const TAT_EMPTY = -2147483648;
 export const INT32_MAX = 2147483647;
@@ -108,7 +123,10 @@ export class SharedRiskState {
       return;
     }
     this.words = new Int32Array(new SharedArrayBuffer(length * 4));
-    for (let i = 0; i < symbolCount; i++) this.words[this.symBase + i * SYM_I32 + Y_TAT] = TAT_EMPTY;
+    for (let i = 0; i < symbolCount; i++) {
+      this.words[this.symBase + i * SYM_I32 + Y_TAT] = TAT_EMPTY;
+      this.words[this.symBase + i * SYM_I32 + Y_LAST] = LAST_UNSET;
+    }
     this.words[H_STATE] = ACTIVE;
     this.words[H_TRADES] = TRADES_UNSET;
   }

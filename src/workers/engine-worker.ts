@@ -45,6 +45,15 @@ let scheduled = false;
 const waiting = new Map<number, ((err: Error | null) => void)[]>();
 let stopping = false;
 
+/**
+ * Leases on the shared totals (risk/total-lease.ts) are kept across turns, and given back when
+ * another Worker is refused (the recall count, checked on every decision) or, here, when this
+ * Worker decided nothing for a whole tick: an idle Worker holds nothing another could need.
+ */
+const IDLE_TICK_MS = 2;
+const idle = setInterval(() => decider?.idleTick(), IDLE_TICK_MS);
+idle.unref?.();
+
 function flush(): void {
   scheduled = false;
   if (callbacks.length === 0 && ids.length === 0 && markSyms.length === 0 && halt < 0) return;
@@ -109,6 +118,8 @@ function drained(): boolean {
 
 async function stop(): Promise<void> {
   stopping = true;
+  clearInterval(idle);
+  decider?.returnLeases();
   ingest?.close();
   flush();
   // The replies of what was decided go out once committed; the main thread keeps committing.
@@ -145,6 +156,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     }
     case "pause":
       ingest?.hold();
+      decider?.returnLeases();
       flush();
       post({ kind: "paused", id: m.id });
       return;

@@ -117,6 +117,8 @@ export class WorkerPool {
   process(s: Signal): Reply {
     const d = this.main;
     const code = d.decide(s);
+    // One decision at a time here: the main thread keeps no lease between them.
+    d.returnLeases();
     const version = code === UNKNOWN_SYMBOL || code === INVALID_SIGNAL ? this.gen.version : d.version;
     const e = this.o.engine;
     if (code === ACCEPTED) {

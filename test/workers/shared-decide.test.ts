@@ -39,6 +39,7 @@ test("on one thread the shared decider makes decide.ts's decisions, reject reaso
         expect({ k, name }).toEqual({ k, name: want.status === "rejected" ? want.reason : "error" });
       }
     }
+    d.returnLeases();
     for (let i = 0; i < 24; i++) expect(state.position(i)).toBe(engine.decider.state.position(i));
     expect(state.openPositions()).toBe(engine.decider.state.openPositions);
     expect(state.dailyTrades()).toBe(engine.decider.state.dailyTrades);
@@ -70,9 +71,11 @@ test("a new trading day starts the trade count from zero in the same CAS; a late
   expect(d.decide(s("a", T0))).toBe(ACCEPTED);
   expect(d.decide(s("b", T0 + 50, -1))).toBe(ACCEPTED);
   expect(REASONS[d.decide(s("c", T0 + 100))]).toBe("max_daily_trades");
+  d.returnLeases();
   expect(state.dailyTrades()).toBe(2);
   const tomorrow = T0 + 86_400_000;
   expect(d.decide(s("d", tomorrow))).toBe(ACCEPTED);
+  d.returnLeases();
   expect(state.dailyTrades()).toBe(1);
   // A signal stamped yesterday, after the roll: it counts against today, as decide.ts does, and
   // spends a token of the symbol's bucket as of its latest time (a late signal is not refused).
@@ -86,5 +89,25 @@ test("limits above the int32 range are clamped, never wrapped", () => {
   // default size 100: many orders, the position never passes 2^31 - 1.
   for (let k = 0; k < 50; k++) d.decide({ ...big, id: `a${k}`, ts: T0 + k * 100 });
   expect(state.position(1)).toBe(5000);
+  d.returnLeases();
   expect(state.gross()).toBe(5000 * 15);
+});
+
+test("a Worker refused while another holds a lease asks for it back; the other gives it back before its next decision", () => {
+  const { d, state, gen } = shared(tightDoc(3, { limits: { max_gross_exposure: 3_000, duplicate_window_ms: 0, max_orders_per_second: 1_000_000 }, sectorLimit: 1e6 }));
+  const other = new SharedDecider(gen, state);
+  const s = (id: string, ts: number, symbol: string, strength: number) => ({ id, symbol, side: 1, strength, price: 15, ts, strategy: "" });
+  // S1 at 15: 100 x 15 = 1,500 units, and a chunk of (3,000 - 1,500) / 8 = 187 held by `d`.
+  expect(d.decide(s("a", T0, "S1", 1))).toBe(ACCEPTED);
+  d.returnLeases();
+  expect(d.decide(s("b", T0 + 10, "S1", 0.5))).toBe(ACCEPTED); // 750 more, and a lease of (3,000 - 2,250) / 8 = 93
+  expect(state.gross()).toBe(2_250 + 93);
+  // 50 x 15 = 750 fits in what is used (2,250) but not beside the lease: refused, recall asked.
+  expect(REASONS[other.decide(s("c", T0 + 20, "S1", 0.5))]).toBe("max_gross_exposure");
+  // `d` gives its lease back before deciding anything (here a sell of 10, which frees 150 units).
+  expect(d.decide({ ...s("d", T0 + 30, "S1", 0.1), side: -1 })).toBe(ACCEPTED);
+  expect(REASONS[other.decide(s("e", T0 + 40, "S1", 0.5))]).toBe("accepted");
+  d.returnLeases();
+  other.returnLeases();
+  expect(state.gross()).toBe(state.expectedTotals(gen.snap).gross);
 });
