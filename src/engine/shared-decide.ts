@@ -20,7 +20,7 @@
  * the CASes take. decide.ts values at the last signal price; within the price collar the two
  * differ by at most price_collar_bps.
  */
-import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
+import { I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
 import { roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
@@ -132,6 +132,7 @@ export class SharedDecider {
     const inst = snap.inst;
     const ref = inst[o + I_REFERENCE_PRICE]!;
     const lot = inst[o + I_LOT_SIZE]!;
+    const lotInv = inst[o + I_LOT_INV]!; // as decide.ts: a multiply, not a division
     const sector = snap.instI32[k + J_SECTOR]!;
     const pr = gen.hot[snap.instI32[k + J_PROFILE]!] ?? gen.profile(snap.instI32[k + J_PROFILE]!);
 
@@ -169,7 +170,7 @@ export class SharedDecider {
     if (tradeTag < 0) return R.MAX_DAILY_TRADES;
 
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
-    const baseQty = Math.floor(size / lot + EPS) * lot;
+    const baseQty = Math.floor(size * lotInv + EPS) * lot;
     if (baseQty <= 0) return this.releaseTrade(tradeTag, R.ZERO_QUANTITY);
 
     const q = this.state.symBase + i * SYM_I32;
@@ -189,12 +190,12 @@ export class SharedDecider {
       const increases = pos === 0 || pos > 0 === side > 0;
       if (tradingState === REDUCING) {
         if (increases) return this.release(tradeTag, tokenTaken, q, interval, R.REDUCE_ONLY);
-        if (qty > absPos) qty = Math.floor(absPos / lot + EPS) * lot;
+        if (qty > absPos) qty = Math.floor(absPos * lotInv + EPS) * lot;
         if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.ZERO_QUANTITY);
       }
       const room = maxSize - side * pos;
       if (qty > room) {
-        qty = Math.floor(room / lot + EPS) * lot;
+        qty = Math.floor(room * lotInv + EPS) * lot;
         if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITION_SIZE);
       }
       if (!(px > 0)) return this.release(tradeTag, tokenTaken, q, interval, R.INVALID_SIGNAL);
