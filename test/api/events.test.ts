@@ -40,7 +40,7 @@ class EventStream {
   }
 
   /** Read until a frame matching `match` arrives; frames before it are consumed. */
-  async next(match: (f: Frame) => boolean = () => true, ms = 3000): Promise<Frame> {
+  async next(match: (f: Frame) => boolean = () => true, ms = 15_000): Promise<Frame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const k = this.frames.findIndex(match);
@@ -87,7 +87,7 @@ class EventStream {
   }
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
+async function until(cond: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");

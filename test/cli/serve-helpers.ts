@@ -83,7 +83,7 @@ export async function exchange(port: number, text: string, n: number): Promise<a
     },
   });
   sock.write(text);
-  const timer = setTimeout(() => reject(new Error("no reply")), 5000);
+  const timer = setTimeout(() => reject(new Error("no reply")), 20_000);
   try {
     return await promise;
   } finally {

@@ -60,7 +60,7 @@ class Client {
   }
 
   /** Wait until `n` reply lines have arrived in total, and return them parsed. */
-  async replies(n: number, ms = 5000): Promise<any[]> {
+  async replies(n: number, ms = 20_000): Promise<any[]> {
     const deadline = Date.now() + ms;
     while (this.lines.length < n) {
       if (this.closed) throw new Error(`closed after ${this.lines.length} of ${n} lines`);
@@ -78,7 +78,7 @@ class Client {
     return this.lines.slice(0, n).map((l) => JSON.parse(l));
   }
 
-  async waitClosed(ms = 2000): Promise<void> {
+  async waitClosed(ms = 10_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!this.closed && Date.now() < deadline) await Bun.sleep(5);
     if (!this.closed) throw new Error("not closed");

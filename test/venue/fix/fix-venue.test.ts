@@ -49,7 +49,7 @@ function session(sender: string, over: Partial<SessionConfig> = {}): SessionConf
 }
 
 /** Poll until `cond` holds (at most `ms`). */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -321,7 +321,7 @@ describe("FixSession liveness and crashes", () => {
       await until(() => v.down === null, "logon");
       acceptor.pause();
       try {
-        await until(() => v.down !== null, "the drop", 4000);
+        await until(() => v.down !== null, "the drop", 10_000);
       } finally {
         acceptor.resume();
       }
