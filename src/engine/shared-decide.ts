@@ -92,10 +92,15 @@ export class SharedDecider {
     this.trades.returnAll();
   }
 
-  /** A timer tick: leases go back if nothing was decided since the last tick (an idle Worker holds none). */
-  idleTick(): void {
-    if (this.decided === 0) this.returnLeases();
+  /**
+   * A timer tick: leases go back if nothing was decided since the last tick (an idle Worker holds
+   * none). True when they went back: the Worker is idle and needs no further tick until it decides.
+   */
+  idleTick(): boolean {
+    const idle = this.decided === 0;
+    if (idle) this.returnLeases();
     this.decided = 0;
+    return idle;
   }
 
   decide(s: Signal): number {

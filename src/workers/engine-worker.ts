@@ -51,11 +51,21 @@ let stopping = false;
  * Worker decided nothing for a whole tick: an idle Worker holds nothing another could need.
  */
 const IDLE_TICK_MS = 2;
-const idle = setInterval(() => decider?.idleTick(), IDLE_TICK_MS);
-idle.unref?.();
+/** Armed by a turn that decided something and re-armed while decisions go on: an idle Worker holding no lease wakes for nothing. */
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
+function idleTick(): void {
+  idleTimer = null;
+  if (decider !== null && !decider.idleTick()) armIdle();
+}
+function armIdle(): void {
+  if (idleTimer !== null || stopping) return;
+  idleTimer = setTimeout(idleTick, IDLE_TICK_MS);
+  idleTimer.unref?.();
+}
 
 function flush(): void {
   scheduled = false;
+  armIdle();
   if (callbacks.length === 0 && ids.length === 0 && markSyms.length === 0 && halt < 0) return;
   const b: Batch = { kind: "batch", batch: batchId, ids, syms, nums, markSyms, markNums, halt };
   waiting.set(batchId, callbacks);
@@ -118,7 +128,7 @@ function drained(): boolean {
 
 async function stop(): Promise<void> {
   stopping = true;
-  clearInterval(idle);
+  if (idleTimer !== null) clearTimeout(idleTimer);
   decider?.returnLeases();
   ingest?.close();
   flush();

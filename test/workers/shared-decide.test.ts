@@ -111,3 +111,17 @@ test("a Worker refused while another holds a lease asks for it back; the other g
   other.returnLeases();
   expect(state.gross()).toBe(state.expectedTotals(gen.snap).gross);
 });
+
+test("an idle tick gives the leases back only after a whole tick without a decision, and says so", () => {
+  const { d, state } = shared(tightDoc(3, { limits: { max_gross_exposure: 3_000, duplicate_window_ms: 0, max_orders_per_second: 1_000_000 }, sectorLimit: 1e6 }));
+  const s = { id: "a", symbol: "S1", side: 1, strength: 1, price: 15, ts: T0, strategy: "" };
+  // 100 x 15 = 1,500 units used, and a lease of (3,000 - 1,500) / 8 = 187 held.
+  expect(d.decide(s)).toBe(ACCEPTED);
+  expect(state.gross()).toBe(1_500 + 187);
+  expect(d.idleTick()).toBe(false); // it decided since the last tick: the lease stays
+  expect(state.gross()).toBe(1_500 + 187);
+  expect(d.idleTick()).toBe(true); // a whole tick without a decision: given back
+  expect(state.gross()).toBe(1_500);
+  expect(d.idleTick()).toBe(true);
+  expect(state.gross()).toBe(1_500);
+});
