@@ -339,12 +339,20 @@ describe("FixSession liveness and crashes", () => {
     let err = "";
     child.stderr.on("data", (d) => (err += String(d)));
     const sentLine = await new Promise<string>((resolve, reject) => {
+      // A bound with what the child said, so a stuck logon names itself instead of timing out blind.
+      const timer = setTimeout(() => reject(new Error(`the gateway child sent nothing within 20 s; stdout: ${out} stderr: ${err}`)), 20_000);
       child.stdout.on("data", (d) => {
         out += String(d);
         const m = /sent (\d+)/.exec(out);
-        if (m) resolve(m[1]!);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
       });
-      child.on("exit", () => reject(new Error(`the gateway child exited early: ${err}`)));
+      child.on("exit", () => {
+        clearTimeout(timer);
+        reject(new Error(`the gateway child exited early: ${err}`));
+      });
     });
     const sentNext = Number(sentLine);
     const gone = new Promise((r) => child.once("exit", r));
