@@ -10,7 +10,10 @@ import * as R from "../../src/engine/reasons.ts";
 import type { Signal } from "../../src/engine/signal.ts";
 import { snapshotOf, T0 } from "./fixtures.ts";
 
-const N = 200_000;
+// Long enough that one allocating byte per decision (1 MB) would show against the JIT and GC
+// bookkeeping that lands in the window on a loaded machine (up to ~1.2 MB seen): alloc.test.ts
+// bounds growth at 4 MiB, which catches 4.2 bytes per decision.
+const N = 1_000_000;
 const BUY = 1;
 const SELL = -1;
 
@@ -65,7 +68,8 @@ function rejected() {
 }
 
 function accepted() {
-  const d = new Decider(snapshotOf(), 1);
+  // Room for the warm-up and the measured run within one trading day.
+  const d = new Decider(snapshotOf({ risk: { limits: { max_daily_trades: 10_000_000 } } }), 1);
   const buy = signal("AAA", BUY, 100);
   const sell = signal("AAA", SELL, 100);
   let t = T0;
