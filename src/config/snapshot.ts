@@ -63,8 +63,8 @@ export const I_TICK_INV = 3;
 /**
  * 1/lot_size: sizing multiplies by it instead of dividing by the lot. A division is ~13 cycles on
  * the decision's critical path (qty feeds every later check; measured with perf over the FTL
- * code), the multiply 4. Rounding down carries a 1e-9 tolerance already (decide.ts: EPS), far
- * wider than the multiply's one-ulp difference from the quotient.
+ * code), the multiply 4. Rounding down carries a 1e-9 tolerance already (risk/checks.ts:
+ * roundToLots), far wider than the multiply's one-ulp difference from the quotient.
  */
 export const I_LOT_INV = 4;
 // int32 slots (bytes 48..63 of the row)

@@ -19,15 +19,11 @@ import {
 import type { SymbolChange } from "../config/snapshot-writer.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
-import { roundToTick } from "../risk/checks.ts";
+import { roundToLots, roundToTick } from "../risk/checks.ts";
 import { applyFill, type PositionState } from "../risk/position.ts";
 import { tradingDay } from "../risk/reset.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
-
-// Tolerance for float noise in `size / lot`, computed as size * (1/lot) (0.29 * 100 = 28.999999999999996
-// is 29 lots).
-const EPS = 1e-9;
 
 export class Decider {
   snap: Snapshot;
@@ -132,21 +128,21 @@ export class Decider {
     // Branch-free where the branch would follow random data (method, lot, side): a mispredicted
     // branch costs more than the arithmetic it skips.
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
-    let qty = Math.floor(size * lotInv + EPS) * lot;
+    let qty = roundToLots(size, lot, lotInv);
     if (qty <= 0) return R.ZERO_QUANTITY;
 
     // Opening, or adding to, a position increases exposure; anything else reduces it.
     const increases = pos === 0 || pos > 0 === side > 0;
     if (st.tradingState === REDUCING) {
       if (increases) return R.REDUCE_ONLY;
-      if (qty > absPos) qty = Math.floor(absPos * lotInv + EPS) * lot; // reduce, never flip
+      if (qty > absPos) qty = roundToLots(absPos, lot, lotInv); // reduce, never flip
       if (qty <= 0) return R.ZERO_QUANTITY;
     }
 
     // The largest qty that keeps |pos + side*qty| within the limit; a reducing order always has room.
     const room = pr.maxSize - side * pos;
     if (qty > room) {
-      qty = Math.floor(room * lotInv + EPS) * lot;
+      qty = roundToLots(room, lot, lotInv);
       if (qty <= 0) return R.MAX_POSITION_SIZE;
     }
 

@@ -21,7 +21,7 @@
  * differ by at most price_collar_bps.
  */
 import { I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
-import { roundToTick } from "../risk/checks.ts";
+import { roundToLots, roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
   DAY_MASK, H_GROSS, H_LOSS, H_OPEN, H_RECALL, H_STATE, LAST_UNSET, INT32_MAX, priceHash, SharedRiskState, SYM_I32, TAT_EMPTY, TRADES_MAX, wrapMs,
@@ -34,7 +34,6 @@ import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
-const EPS = 1e-9;
 /** Lease slots of the totals (total-lease.ts): open positions, gross, then sector k at L_SECTOR + k. */
 const L_OPEN = 0;
 const L_GROSS = 1;
@@ -137,7 +136,7 @@ export class SharedDecider {
     const inst = snap.inst;
     const ref = inst[o + I_REFERENCE_PRICE]!;
     const lot = inst[o + I_LOT_SIZE]!;
-    const lotInv = inst[o + I_LOT_INV]!; // as decide.ts: a multiply, not a division
+    const lotInv = inst[o + I_LOT_INV]!;
     const sector = snap.instI32[k + J_SECTOR]!;
     const pr = gen.hot[snap.instI32[k + J_PROFILE]!] ?? gen.profile(snap.instI32[k + J_PROFILE]!);
 
@@ -175,7 +174,7 @@ export class SharedDecider {
     if (tradeTag < 0) return R.MAX_DAILY_TRADES;
 
     const size = pr.defaultSize * (pr.method === METHOD_SCALED ? strength : 1);
-    const baseQty = Math.floor(size * lotInv + EPS) * lot;
+    const baseQty = roundToLots(size, lot, lotInv);
     if (baseQty <= 0) return this.releaseTrade(tradeTag, R.ZERO_QUANTITY);
 
     const q = this.state.symBase + i * SYM_I32;
@@ -195,12 +194,12 @@ export class SharedDecider {
       const increases = pos === 0 || pos > 0 === side > 0;
       if (tradingState === REDUCING) {
         if (increases) return this.release(tradeTag, tokenTaken, q, interval, R.REDUCE_ONLY);
-        if (qty > absPos) qty = Math.floor(absPos * lotInv + EPS) * lot;
+        if (qty > absPos) qty = roundToLots(absPos, lot, lotInv);
         if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.ZERO_QUANTITY);
       }
       const room = maxSize - side * pos;
       if (qty > room) {
-        qty = Math.floor(room * lotInv + EPS) * lot;
+        qty = roundToLots(room, lot, lotInv);
         if (qty <= 0) return this.release(tradeTag, tokenTaken, q, interval, R.MAX_POSITION_SIZE);
       }
       if (!(px > 0)) return this.release(tradeTag, tokenTaken, q, interval, R.INVALID_SIGNAL);

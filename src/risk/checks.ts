@@ -4,6 +4,18 @@
  */
 
 /**
+ * The largest multiple of `lot` at or below `x` (x >= 0), with `lotInv` = 1/lot from the
+ * Snapshot: a multiply, because a division sat on the decision's critical path. A quotient within
+ * 1e-9 below a whole number of lots counts as that number, so float noise does not cost a lot
+ * (0.29 * 100 = 28.999999999999996 is 29 lots); that tolerance is far wider than the multiply's
+ * one-ulp difference from the true quotient.
+ * @example roundToLots(29, 100, 0.01) === 0; roundToLots(0.29 * 100 * 100, 100, 0.01) === 2900
+ */
+export function roundToLots(x: number, lot: number, lotInv: number): number {
+  return Math.floor(x * lotInv + 1e-9) * lot;
+}
+
+/**
  * Round a price onto the tick grid towards the passive side: down for a buy (side 1), up for a
  * sell (side -1). `tickInv` is 1/tick when that is an integer (precomputed in the Snapshot), 0
  * otherwise: multiplying by it avoids a division, and dividing the step count by it gives the

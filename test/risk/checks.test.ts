@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { tickInverse } from "../../src/config/compile.ts";
-import { roundToTick } from "../../src/risk/checks.ts";
+import { roundToLots, roundToTick } from "../../src/risk/checks.ts";
 import { dayLabel, dayStart, tradingDay } from "../../src/risk/reset.ts";
 
 const BUY = 1;
@@ -14,6 +14,25 @@ const SELL = -1;
 function round(price: number, tick: number, side: number): number {
   return roundToTick(price, tick, tickInverse(tick), side);
 }
+
+describe("roundToLots", () => {
+  test("whole lots at or below, float noise below a lot absorbed", () => {
+    expect(roundToLots(29, 100, 1 / 100)).toBe(0);
+    expect(roundToLots(0.29 * 100 * 100, 100, 1 / 100)).toBe(2900); // 2899.9999999999995 is 29 lots
+    expect(roundToLots(250, 100, 1 / 100)).toBe(200);
+    expect(roundToLots(7.9, 1, 1)).toBe(7);
+    expect(roundToLots(0, 10, 1 / 10)).toBe(0);
+  });
+
+  test("multiplying by 1/lot agrees with dividing by the lot, across sizes and lots", () => {
+    for (const lot of [1, 3, 7, 10, 25, 100, 1000]) {
+      for (let k = 0; k < 20_000; k++) {
+        const x = (k * 0.37) % 50_000;
+        expect(roundToLots(x, lot, 1 / lot)).toBe(Math.floor(x / lot + 1e-9) * lot);
+      }
+    }
+  });
+});
 
 describe("tickInverse", () => {
   test.each([
