@@ -1,8 +1,8 @@
 /**
  * The three cases the engine is judged by, built once per universe size and shared by the
  * full benchmark (engine.bench.ts) and the CI gate (ci.ts):
- *   floor     a Map.get of the symbol and one comparison: the least any decision can cost;
- *             (a Map of its own: the Snapshot's index is a faster dictionary, config/symbol-index.ts)
+ *   floor     a Map.get of the symbol and one comparison: the least any decision can cost (a
+ *             Map of its own: the Snapshot's index is a faster dictionary, config/symbol-index.ts);
  *   decide    Decider.decide() over the compiled Snapshot with every check, on the accept path;
  *   validate  the old pattern: zod-parse the symbol's effective config, then decide.
  * Limits are set wide so every signal travels the whole path to acceptance (the slowest path);

@@ -51,7 +51,10 @@ let stopping = false;
  * Worker decided nothing for a whole tick: an idle Worker holds nothing another could need.
  */
 const IDLE_TICK_MS = 2;
-/** Armed by a turn that decided something and re-armed while decisions go on: an idle Worker holding no lease wakes for nothing. */
+/**
+ * Armed by a turn that decided something, re-armed while decisions go on: an idle Worker holding
+ * no lease is not woken for nothing.
+ */
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
 function idleTick(): void {
   idleTimer = null;
