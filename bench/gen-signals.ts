@@ -16,7 +16,7 @@ import { parse, UsageError } from "../src/cli/args.ts";
 import { readSource, SourceError } from "../src/cli/source.ts";
 import { formatIssue } from "../src/config/errors.ts";
 import { prepareText } from "../src/config/prepare.ts";
-import { I_REFERENCE_PRICE, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_STRATEGY, type Snapshot } from "../src/config/snapshot.ts";
+import { classOf, referenceOf, type Snapshot } from "../src/config/snapshot.ts";
 import { formatOfPath, type SignalFormat } from "../src/ingest/csv.ts";
 import { rng } from "./gen-config.ts";
 
@@ -45,13 +45,12 @@ interface Instrument {
 function instruments(snap: Snapshot): Instrument[] {
   const out: Instrument[] = [];
   for (let i = 0; i < snap.symbolCount; i++) {
-    const r = snap.row[i]!;
-    const tick = snap.inst[r * INST_WIDTH + I_TICK_SIZE]!;
-    const strategyId = snap.instI32[r * INST_I32_WIDTH + J_STRATEGY]!;
-    const profile = snap.hot[snap.instI32[r * INST_I32_WIDTH + J_PROFILE]!]!;
+    const profile = snap.hot[classOf(snap, i)]!;
+    const tick = profile.tickSize;
+    const strategyId = profile.strategy;
     out.push({
       symbol: snap.symbols[i]!,
-      ref: snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!,
+      ref: referenceOf(snap, i),
       tick,
       decimals: decimalsOf(tick),
       collar: profile.priceCollarBps / 10_000,

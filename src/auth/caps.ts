@@ -12,7 +12,7 @@
  */
 import { freezeProfile } from "../config/resolve.ts";
 import type { LimitsConfig } from "../config/schema.ts";
-import { HotProfile, PROFILE_WIDTH, P_MAX_DAILY_LOSS, P_MAX_GROSS_EXPOSURE, P_MAX_ORDER_NOTIONAL, type Snapshot } from "../config/snapshot.ts";
+import { hotClasses, PROFILE_WIDTH, P_MAX_DAILY_LOSS, P_MAX_GROSS_EXPOSURE, P_MAX_ORDER_NOTIONAL, type Snapshot } from "../config/snapshot.ts";
 
 /** The limits a token may cap: each is a plain slot where a smaller number is stricter. */
 export const CAP_FIELDS = ["max_order_notional", "max_gross_exposure", "max_daily_loss"] as const;
@@ -42,8 +42,8 @@ export function capLimits<L extends LimitsConfig>(limits: L, caps: LimitCaps): L
 
 /**
  * The Snapshot with every profile's capped limits lowered to the cap; the same object when no
- * profile exceeds a cap. Costs one copy of the profile table and one HotProfile per profile
- * (profiles are interned, so usually a handful), never anything per symbol: the symbol index,
+ * profile exceeds a cap. Costs one copy of the profile table and one HotProfile per class
+ * (classes are interned, so usually a few dozen), never anything per symbol: the symbol index,
  * rows and instrument table are shared with the original.
  */
 export function capSnapshot(snap: Snapshot, caps: LimitCaps): Snapshot {
@@ -60,5 +60,5 @@ export function capSnapshot(snap: Snapshot, caps: LimitCaps): Snapshot {
   }
   const profileObjects = snap.profileObjects.map((p, k) => (capped[k] === p.limits ? p : freezeProfile(p.id, { ...p, limits: capped[k]! })));
   // The same keys in the same order as compile() writes them: one shape for the hot path.
-  return Object.freeze({ ...snap, profiles, hot: profileObjects.map((p) => new HotProfile(profiles, p.id)), profileObjects });
+  return Object.freeze({ ...snap, profiles, hot: hotClasses(profiles, snap.classes, snap.classCount), profileObjects });
 }

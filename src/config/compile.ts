@@ -6,14 +6,17 @@ import { resolve, type Resolution } from "./resolve.ts";
 import { SymbolIndex } from "./symbol-index.ts";
 import { owns, type Shard } from "./shard.ts";
 import type { ConfigDocument } from "./schema.ts";
+import { ClassIds, writeClass, type ClassValues } from "./classes.ts";
 import {
-  I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR,
-  J_STRATEGY,
+  CLASS_WIDTH, I_REFERENCE_PRICE, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_CLASS,
   METHOD_NAMES, MODE_LIVE, MODE_PAPER, ORDER_TYPE_NAMES, PROFILE_WIDTH, P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS,
   P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE, P_MAX_ORDERS_PER_SECOND,
   P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE, P_PRICE_COLLAR_BPS,
-  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_BUCKET_MILLI, SPARE_PROFILES, SPARE_ROWS, TIF_NAMES, HotProfile, type Profile, type Snapshot,
+  P_BUY_FACTOR, P_SELL_FACTOR, P_TIF, P_BUCKET_MILLI, SPARE_CLASSES, SPARE_PROFILES, SPARE_ROWS, TIF_NAMES, hotClasses, type Profile,
+  type Snapshot,
 } from "./snapshot.ts";
+
+export { tickInverse } from "./classes.ts";
 
 /** A typed array over shared memory, so Workers and other readers can map the same bytes. */
 function shared<T extends Float64Array | Int32Array>(Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
@@ -46,28 +49,10 @@ export function writeProfile(table: Float64Array, p: Profile): void {
   table[o + P_BUCKET_MILLI] = l.max_orders_per_second * 1000;
 }
 
-/** 1/tick when it is an integer within float noise (0.01 -> 100), else 0. */
-export function tickInverse(tick: number): number {
-  const inv = 1 / tick;
-  const n = Math.round(inv);
-  return n >= 1 && Math.abs(inv - n) < 1e-9 * n ? n : 0;
-}
-
-/** Write one instrument row. */
-export function writeInstrument(
-  inst: Float64Array, instI32: Int32Array, r: number, reference: number, tick: number, lot: number,
-  sector: number, strategy: number, profile: number,
-): void {
-  const o = r * INST_WIDTH;
-  inst[o + I_REFERENCE_PRICE] = reference;
-  inst[o + I_TICK_SIZE] = tick;
-  inst[o + I_LOT_SIZE] = lot;
-  inst[o + I_TICK_INV] = tickInverse(tick);
-  inst[o + I_LOT_INV] = 1 / lot;
-  const k = r * INST_I32_WIDTH;
-  instI32[k + J_SECTOR] = sector;
-  instI32[k + J_STRATEGY] = strategy;
-  instI32[k + J_PROFILE] = profile;
+/** Write one instrument row: the symbol's reference price and its class. */
+export function writeInstrument(inst: Float64Array, instI32: Int32Array, r: number, reference: number, cls: number): void {
+  inst[r * INST_WIDTH + I_REFERENCE_PRICE] = reference;
+  instI32[r * INST_I32_WIDTH + J_CLASS] = cls;
 }
 
 /** Minutes after midnight UTC of an "HH:MM" string already checked by the schema. */
@@ -100,15 +85,34 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
   const instBuffer = new SharedArrayBuffer((n + SPARE_ROWS) * INST_BYTES);
   const inst = new Float64Array(instBuffer);
   const instI32 = new Int32Array(instBuffer);
+  // Classes are interned as symbols are met; the table grows by doubling (a few hundred at most
+  // in a real universe), then is cut to the live classes plus the spares.
+  const ids = new ClassIds(res.strategyNames.length, sectors.length);
+  let classes = new Float64Array(64 * CLASS_WIDTH);
+  let classCount = 0;
   for (let i = 0; i < n; i++) {
     const name = names[i]!;
     const entry = doc.symbols[name]!;
+    const profile = res.symbolProfile[kept[i]!]!;
+    const sector = sectorId.get(entry.sector) ?? -1;
+    const strategy = entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1);
+    let cls = ids.find(profile, sector, strategy, entry.tick_size, entry.lot_size);
+    if (cls === undefined) {
+      const v: ClassValues = { profile, sector, strategy, tick: entry.tick_size, lot: entry.lot_size };
+      cls = classCount++;
+      if (classCount * CLASS_WIDTH > classes.length) {
+        const grown = new Float64Array(classes.length * 2);
+        grown.set(classes);
+        classes = grown;
+      }
+      writeClass(classes, cls, v);
+      ids.set(v, cls);
+    }
     row[i] = i;
-    writeInstrument(inst, instI32, i, entry.reference_price, entry.tick_size, entry.lot_size,
-      sectorId.get(entry.sector) ?? -1,
-      entry.strategy === undefined ? -1 : (strategyId.get(entry.strategy) ?? -1),
-      res.symbolProfile[kept[i]!]!);
+    writeInstrument(inst, instI32, i, entry.reference_price, cls);
   }
+  const classTable = shared(Float64Array, (classCount + SPARE_CLASSES) * CLASS_WIDTH);
+  classTable.set(classes.subarray(0, classCount * CLASS_WIDTH));
 
   return Object.freeze({
     hash,
@@ -124,7 +128,9 @@ export function compile(doc: ConfigDocument, hash: string, res: Resolution = res
     instI32,
     profiles,
     profileCount: res.profiles.length,
-    hot: res.profiles.map((pr) => new HotProfile(profiles, pr.id)),
+    classes: classTable,
+    classCount,
+    hot: hotClasses(profiles, classTable, classCount),
     profileObjects: res.profiles,
     sectors: Object.freeze(sectors),
     sectorLimit,

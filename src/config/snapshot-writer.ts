@@ -12,9 +12,13 @@
  * Cost per patch: O(1) in the number of symbols, except when the spare rows run out (the tables
  * then grow by half, amortised) or a delete moves the last symbol into the freed index.
  */
+import { ClassIds, writeClass, type ClassValues } from "./classes.ts";
 import { writeInstrument, writeProfile } from "./compile.ts";
 import { SymbolIndex } from "./symbol-index.ts";
-import { HotProfile, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, J_SECTOR, PROFILE_WIDTH, SPARE_PROFILES, SPARE_ROWS, type Profile, type Snapshot } from "./snapshot.ts";
+import {
+  CLASS_WIDTH, HotProfile, INST_BYTES, INST_WIDTH, K_SECTOR, PROFILE_WIDTH, SPARE_CLASSES, SPARE_PROFILES, SPARE_ROWS, classField,
+  type Profile, type Snapshot,
+} from "./snapshot.ts";
 
 /** What a patch did to the symbol's dense index, for the risk state (engine/engine.ts). */
 export type SymbolChange =
@@ -35,14 +39,9 @@ export type SlotPlan =
   /** Nothing compiled here changes (a symbol another shard owns). */
   | { readonly kind: "none" };
 
-/** One symbol's compiled slots. */
-export interface SymbolSlots {
+/** One symbol's compiled slots: its reference price and its class's values. */
+export interface SymbolSlots extends ClassValues {
   readonly reference: number;
-  readonly tick: number;
-  readonly lot: number;
-  readonly sector: number;
-  readonly strategy: number;
-  readonly profile: number;
 }
 
 type MutableSnapshot = { -readonly [K in keyof Snapshot]: Snapshot[K] };
@@ -53,6 +52,8 @@ export class SnapshotWriter {
   private readonly symbols: string[];
   private readonly hot: HotProfile[];
   private readonly profileObjects: Profile[];
+  /** Class ids by value: a patch reuses a class when one has its values. */
+  private readonly classIds: ClassIds;
   /** Instrument rows no symbol points at. */
   private free: number[] = [];
   /** Rows the last patch retired: free after the next one. */
@@ -72,7 +73,7 @@ export class SnapshotWriter {
     this.profileObjects = from.profileObjects.slice();
     // compile() leaves SPARE_ROWS rows and SPARE_PROFILES profiles after the live ones: the
     // lineage writes into those, taking the superseded version's tables over without a copy.
-    let { inst, instI32, row, profiles } = from;
+    let { inst, instI32, row, profiles, classes } = from;
     if (inst.length / INST_WIDTH <= n) {
       const rows = n + Math.max(SPARE_ROWS, n >> 1);
       const instBuffer = new SharedArrayBuffer(rows * INST_BYTES);
@@ -84,11 +85,16 @@ export class SnapshotWriter {
       profiles = new Float64Array(new SharedArrayBuffer((from.profileCount + SPARE_PROFILES) * PROFILE_WIDTH * 8));
       profiles.set(from.profiles.subarray(0, from.profileCount * PROFILE_WIDTH));
     }
+    if (classes.length / CLASS_WIDTH <= from.classCount) {
+      classes = new Float64Array(new SharedArrayBuffer((from.classCount + SPARE_CLASSES) * CLASS_WIDTH * 8));
+      classes.set(from.classes.subarray(0, from.classCount * CLASS_WIDTH));
+    }
+    this.classIds = ClassIds.of(classes, from.classCount, from.strategies.length, from.sectors.length);
     const rowsInBuffer = inst.length / INST_WIDTH;
     const used = new Uint8Array(rowsInBuffer);
     for (let i = 0; i < n; i++) used[row[i]!] = 1;
     for (let r = rowsInBuffer - 1; r >= 0; r--) if (used[r] === 0) this.free.push(r);
-    this.snap = { ...from, index: this.index, symbols: this.symbols, row, inst, instI32, profiles, hot: this.hot, profileObjects: this.profileObjects };
+    this.snap = { ...from, index: this.index, symbols: this.symbols, row, inst, instI32, profiles, classes, hot: this.hot, profileObjects: this.profileObjects };
   }
 
   /** Carry out a plan under the new version's hash. */
@@ -109,14 +115,32 @@ export class SnapshotWriter {
     }
     writeProfile(table, p);
     this.profileObjects.push(p);
-    this.hot.push(new HotProfile(table, p.id));
     this.snap.profileCount = p.id + 1;
+  }
+
+  /** The class with these values: an existing one, or a new one added to the table. */
+  private classFor(v: ClassValues): number {
+    const found = this.classIds.get(v);
+    if (found !== undefined) return found;
+    const id = this.snap.classCount;
+    let table = this.snap.classes;
+    if ((id + 1) * CLASS_WIDTH > table.length) {
+      table = new Float64Array(new SharedArrayBuffer(Math.ceil((id + 1) * 1.5) * CLASS_WIDTH * 8));
+      table.set(this.snap.classes);
+      this.snap.classes = table;
+    }
+    writeClass(table, id, v);
+    this.classIds.set(v, id);
+    this.hot.push(new HotProfile(this.snap.profiles, table, id));
+    this.snap.classCount = id + 1;
+    return id;
   }
 
   /** Write `symbol`'s slots (adding it when new) and publish them. */
   set(symbol: string, s: SymbolSlots, hash: string): { snapshot: Snapshot; change: SymbolChange } {
+    const cls = this.classFor(s);
     const r = this.takeRow();
-    writeInstrument(this.snap.inst, this.snap.instI32, r, s.reference, s.tick, s.lot, s.sector, s.strategy, s.profile);
+    writeInstrument(this.snap.inst, this.snap.instI32, r, s.reference, cls);
     const i = this.index.get(symbol);
     let change: SymbolChange;
     if (i === undefined) {
@@ -130,7 +154,7 @@ export class SnapshotWriter {
       this.retire();
     } else {
       const old = this.snap.row[i]!;
-      const oldSector = this.snap.instI32[old * INST_I32_WIDTH + J_SECTOR]!;
+      const oldSector = classField(this.snap, i, K_SECTOR);
       Atomics.store(this.snap.row, i, r);
       this.retire(old);
       change = { kind: "update", index: i, oldSector };

@@ -5,7 +5,7 @@
  * profile objects) in O(symbols) inserts, far less than compiling again.
  */
 import { freezeProfile } from "./resolve.ts";
-import { HotProfile, type Profile, type Snapshot } from "./snapshot.ts";
+import { hotClasses, type Profile, type Snapshot } from "./snapshot.ts";
 import { SymbolIndex } from "./symbol-index.ts";
 
 /** What crosses postMessage. */
@@ -21,6 +21,8 @@ export interface SnapshotParts {
   readonly profiles: Float64Array;
   readonly profileCount: number;
   readonly profileObjects: readonly Profile[];
+  readonly classes: Float64Array;
+  readonly classCount: number;
   readonly sectors: readonly string[];
   readonly sectorLimit: Float64Array;
   readonly strategies: readonly string[];
@@ -29,7 +31,7 @@ export interface SnapshotParts {
 export function toParts(s: Snapshot): SnapshotParts {
   return {
     hash: s.hash, mode: s.mode, venue: s.venue, dayResetMinute: s.dayResetMinute, symbolCount: s.symbolCount, symbols: s.symbols, row: s.row,
-    inst: s.inst, profiles: s.profiles, profileCount: s.profileCount, profileObjects: s.profileObjects, sectors: s.sectors,
+    inst: s.inst, profiles: s.profiles, profileCount: s.profileCount, profileObjects: s.profileObjects, classes: s.classes, classCount: s.classCount, sectors: s.sectors,
     sectorLimit: s.sectorLimit, strategies: s.strategies,
   };
 }
@@ -51,7 +53,9 @@ export function fromParts(p: SnapshotParts): Snapshot {
     instI32: new Int32Array(p.inst.buffer),
     profiles: p.profiles,
     profileCount: p.profileCount,
-    hot: profileObjects.map((pr) => new HotProfile(p.profiles, pr.id)),
+    classes: p.classes,
+    classCount: p.classCount,
+    hot: hotClasses(p.profiles, p.classes, p.classCount),
     profileObjects,
     sectors: Object.freeze([...p.sectors]),
     sectorLimit: p.sectorLimit,

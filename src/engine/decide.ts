@@ -12,10 +12,7 @@
  *   rejects only a clip to zero), max_order_notional, max_positions, max_gross_exposure,
  *   sector_exposure, max_orders_per_second, duplicate_order.
  */
-import {
-  I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED,
-  ORDER_LIMIT, type Snapshot,
-} from "../config/snapshot.ts";
+import { I_REFERENCE_PRICE, INST_I32_WIDTH, INST_WIDTH, J_CLASS, K_SECTOR, METHOD_SCALED, ORDER_LIMIT, classField, type Snapshot } from "../config/snapshot.ts";
 import type { SymbolChange } from "../config/snapshot-writer.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
@@ -62,7 +59,7 @@ export class Decider {
     if (change.kind === "add") st.addSymbol(change.index);
     else if (change.kind === "delete") st.removeSymbol(change.index, change.from);
     else if (change.kind === "update") {
-      const sector = snap.instI32[snap.row[change.index]! * INST_I32_WIDTH + J_SECTOR]!;
+      const sector = classField(snap, change.index, K_SECTOR);
       if (sector !== change.oldSector) st.moveSector(change.index, change.oldSector, sector);
     }
     this.snap = snap;
@@ -85,15 +82,13 @@ export class Decider {
       return R.INVALID_SIGNAL;
     }
 
+    // The symbol's row (reference price, class id), then its class: profile values, sector, tick, lot.
     const r = snap.row[i]!;
-    const o = r * INST_WIDTH;
-    const k = r * INST_I32_WIDTH;
-    const inst = snap.inst;
-    const ref = inst[o + I_REFERENCE_PRICE]!;
-    const lot = inst[o + I_LOT_SIZE]!;
-    const lotInv = inst[o + I_LOT_INV]!;
-    const sector = snap.instI32[k + J_SECTOR]!;
-    const pr = snap.hot[snap.instI32[k + J_PROFILE]!]!;
+    const ref = snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!;
+    const pr = snap.hot[snap.instI32[r * INST_I32_WIDTH + J_CLASS]!]!;
+    const lot = pr.lotSize;
+    const lotInv = pr.lotInv;
+    const sector = pr.sector;
 
     if (ts >= st.nextDayStart) {
       const day = tradingDay(ts, snap.dayResetMinute);
@@ -147,7 +142,7 @@ export class Decider {
     }
 
     const orderType = pr.orderType;
-    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
+    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), pr.tickSize, pr.tickInv, side);
     const px = orderType === ORDER_LIMIT ? limit : price;
     if (!(px > 0)) return R.INVALID_SIGNAL;
 
@@ -213,7 +208,7 @@ export class Decider {
     if (pos !== 0) {
       const move = price - S[q + S_MARK]!;
       const absPos = Math.abs(pos);
-      const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
+      const sector = classField(snap, i, K_SECTOR);
       st.gross += absPos * move;
       st.sectorExpo[sector] = st.sectorExpo[sector]! + absPos * move;
       st.unrealized += pos * move;
@@ -251,7 +246,7 @@ export class Decider {
     const mark = S[q + S_MARK]! > 0 ? S[q + S_MARK]! : price;
     const dExpo = (Math.abs(next) - absPos) * mark;
     st.gross += dExpo;
-    const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
+    const sector = classField(snap, i, K_SECTOR);
     st.sectorExpo[sector] = st.sectorExpo[sector]! + dExpo;
     st.unrealized += next * (mark - nextAvg) - pos * (mark - avg);
     S[q + S_POS] = next;

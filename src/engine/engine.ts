@@ -14,6 +14,8 @@ interface CappedProfiles {
   /** The uncapped table it was derived from. */
   readonly source: Float64Array;
   table: Float64Array;
+  /** The class table the flat objects were built over, and those objects, by class id. */
+  classes: Float64Array;
   hot: HotProfile[];
   readonly objects: Profile[];
 }
@@ -166,13 +168,13 @@ export class Engine {
     let c = this.capped;
     if (c === null || c.source !== snap.profiles || c.objects.length > snap.profileCount) {
       const table = new Float64Array(new SharedArrayBuffer(snap.profiles.byteLength));
-      c = this.capped = { source: snap.profiles, table, hot: [], objects: [] };
+      c = this.capped = { source: snap.profiles, table, hot: [], objects: [], classes: snap.classes };
     }
     if (c.table.length < snap.profiles.length) {
       const table = new Float64Array(new SharedArrayBuffer(snap.profiles.byteLength));
       table.set(c.table);
       c.table = table;
-      c.hot = c.hot.map((h, id) => new HotProfile(table, id));
+      c.hot = [];
     }
     for (let id = c.objects.length; id < snap.profileCount; id++) {
       const p = snap.profileObjects[id]!;
@@ -181,8 +183,14 @@ export class Engine {
       const limits = capLimits(p.limits, caps);
       if (limits !== p.limits) writeProfile(c.table, { ...p, limits });
       c.objects.push(limits === p.limits ? p : freezeProfile(id, { ...p, limits }));
-      c.hot.push(new HotProfile(c.table, id));
     }
+    // Classes and profiles are written once and only appended, so the flat objects built so far
+    // stay right; a new class table (grown by a patch) rebuilds them (a few hundred at most).
+    if (c.classes !== snap.classes) {
+      c.classes = snap.classes;
+      c.hot = [];
+    }
+    for (let k = c.hot.length; k < snap.classCount; k++) c.hot.push(new HotProfile(c.table, snap.classes, k));
     return Object.freeze({ ...snap, profiles: c.table, hot: c.hot, profileObjects: c.objects });
   }
 

@@ -21,7 +21,7 @@
  * later day rolls it as usual. A journaled symbol the config no longer has is reported, and its
  * rows are skipped, as a reload would drop it.
  */
-import { INST_I32_WIDTH, J_PROFILE, type Snapshot } from "../config/snapshot.ts";
+import { classOf, type Snapshot } from "../config/snapshot.ts";
 import { dayStart } from "../risk/reset.ts";
 import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, S_POS, S_TOKENS, S_TOKEN_TS } from "../risk/state.ts";
 import { TRADING_STATES } from "../risk/trading-state.ts";
@@ -125,7 +125,7 @@ export function recover(engine: Engine, store: StoreReader): Recovery {
 function spendToken(snap: Snapshot, st: RiskState, i: number, ts: number): void {
   const S = st.sym;
   const q = i * SYM_WIDTH;
-  const pr = snap.hot[snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_PROFILE]!]!;
+  const pr = snap.hot[classOf(snap, i)]!;
   let tokens = S[q + S_TOKENS]!;
   const lastTs = S[q + S_TOKEN_TS]!;
   if (tokens !== tokens) tokens = pr.bucketMilli;

@@ -20,7 +20,7 @@
  * the CASes take. decide.ts values at the last signal price; within the price collar the two
  * differ by at most price_collar_bps.
  */
-import { I_LOT_INV, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_INV, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
+import { I_REFERENCE_PRICE, INST_I32_WIDTH, INST_WIDTH, J_CLASS, METHOD_SCALED, ORDER_LIMIT } from "../config/snapshot.ts";
 import { roundToLots, roundToTick } from "../risk/checks.ts";
 import { dayStart, tradingDay } from "../risk/reset.ts";
 import {
@@ -131,14 +131,12 @@ export class SharedDecider {
     }
     this.version = version;
     this.row = r;
-    const o = r * INST_WIDTH;
-    const k = r * INST_I32_WIDTH;
-    const inst = snap.inst;
-    const ref = inst[o + I_REFERENCE_PRICE]!;
-    const lot = inst[o + I_LOT_SIZE]!;
-    const lotInv = inst[o + I_LOT_INV]!;
-    const sector = snap.instI32[k + J_SECTOR]!;
-    const pr = gen.hot[snap.instI32[k + J_PROFILE]!] ?? gen.profile(snap.instI32[k + J_PROFILE]!);
+    const ref = snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!;
+    const cls = snap.instI32[r * INST_I32_WIDTH + J_CLASS]!;
+    const pr = gen.hot[cls] ?? gen.hotClass(cls);
+    const lot = pr.lotSize;
+    const lotInv = pr.lotInv;
+    const sector = pr.sector;
 
     if (ts >= this.nextDayStart) {
       const d = tradingDay(ts, snap.dayResetMinute);
@@ -179,7 +177,7 @@ export class SharedDecider {
 
     const q = this.state.symBase + i * SYM_I32;
     const orderType = pr.orderType;
-    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), inst[o + I_TICK_SIZE]!, inst[o + I_TICK_INV]!, side);
+    const limit = roundToTick(price * (side > 0 ? pr.buyFactor : pr.sellFactor), pr.tickSize, pr.tickInv, side);
     const px = orderType === ORDER_LIMIT ? limit : price;
     const maxSize = pr.maxSize < INT32_MAX ? pr.maxSize : INT32_MAX;
     let tokenTaken = false;

@@ -5,7 +5,7 @@
  * snapshot-reader.ts.
  */
 import {
-  I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, J_STRATEGY, PROFILE_WIDTH,
+  CLASS_WIDTH, I_REFERENCE_PRICE, INST_I32_WIDTH, INST_WIDTH, J_CLASS, K_LOT_SIZE, K_PROFILE, K_SECTOR, K_STRATEGY, K_TICK_SIZE, PROFILE_WIDTH,
   P_DEFAULT_SIZE, P_DUPLICATE_WINDOW_MS, P_LIMIT_OFFSET_BPS, P_MAX_DAILY_LOSS, P_MAX_DAILY_TRADES, P_MAX_GROSS_EXPOSURE,
   P_MAX_ORDERS_PER_SECOND, P_MAX_ORDER_NOTIONAL, P_MAX_POSITIONS, P_MAX_SIZE, P_MAX_SLIPPAGE_BPS, P_METHOD, P_ORDER_TYPE,
   P_PRICE_COLLAR_BPS, P_TIF, type Snapshot,
@@ -139,16 +139,15 @@ function putU64(dv: DataView, at: number, v: number): void {
  * views of the same region).
  */
 function writeRecord(snap: Snapshot, i: number, bytes: Uint8Array, f64: Float64Array, i32: Int32Array, recordsAt: number, o: number): void {
-  const { row, inst, instI32, profiles } = snap;
+  const { row, inst, instI32, classes, profiles } = snap;
   const r = row[i]!;
   const d = o / 8;
-  const f = r * INST_WIDTH;
-  const j = r * INST_I32_WIDTH;
-  const p = instI32[j + J_PROFILE]!;
+  const c = instI32[r * INST_I32_WIDTH + J_CLASS]! * CLASS_WIDTH;
+  const p = classes[c + K_PROFILE]!;
   const q = p * PROFILE_WIDTH;
-  f64[d] = inst[f + I_REFERENCE_PRICE]!;
-  f64[d + 1] = inst[f + I_TICK_SIZE]!;
-  f64[d + 2] = inst[f + I_LOT_SIZE]!;
+  f64[d] = inst[r * INST_WIDTH + I_REFERENCE_PRICE]!;
+  f64[d + 1] = classes[c + K_TICK_SIZE]!;
+  f64[d + 2] = classes[c + K_LOT_SIZE]!;
   f64[d + 3] = profiles[q + P_DEFAULT_SIZE]!;
   f64[d + 4] = profiles[q + P_MAX_SIZE]!;
   f64[d + 5] = profiles[q + P_LIMIT_OFFSET_BPS]!;
@@ -161,8 +160,8 @@ function writeRecord(snap: Snapshot, i: number, bytes: Uint8Array, f64: Float64A
   f64[d + 12] = profiles[q + P_PRICE_COLLAR_BPS]!;
   f64[d + 13] = profiles[q + P_MAX_DAILY_LOSS]!;
   f64[d + 14] = profiles[q + P_DUPLICATE_WINDOW_MS]!;
-  i32[(o + R_SECTOR) / 4] = instI32[j + J_SECTOR]!;
-  i32[(o + R_STRATEGY) / 4] = instI32[j + J_STRATEGY]!;
+  i32[(o + R_SECTOR) / 4] = classes[c + K_SECTOR]!;
+  i32[(o + R_STRATEGY) / 4] = classes[c + K_STRATEGY]!;
   i32[(o + R_PROFILE) / 4] = p;
   bytes[recordsAt + o + R_METHOD] = profiles[q + P_METHOD]!;
   bytes[recordsAt + o + R_ORDER_TYPE] = profiles[q + P_ORDER_TYPE]!;

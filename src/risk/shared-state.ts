@@ -23,7 +23,7 @@
  *   then            SYM_I32 words per symbol: position, TAT, duplicate ts, qty, price hash, last ts
  * The totals count what is used plus the leases Workers hold (total-lease.ts, trade-lease.ts).
  */
-import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
+import { referenceOf, sectorOf, type Snapshot } from "../config/snapshot.ts";
 import { ACTIVE } from "./trading-state.ts";
 
 /** int32 words per cache line: scalars are this far apart. */
@@ -190,10 +190,9 @@ export class SharedRiskState {
       const pos = this.position(i);
       if (pos === 0) continue;
       open++;
-      const r = snap.row[i]!;
-      const e = exposureUnits(pos, snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!);
+      const e = exposureUnits(pos, referenceOf(snap, i));
       gross += e;
-      const k = snap.instI32[r * INST_I32_WIDTH + J_SECTOR]!;
+      const k = sectorOf(snap, i);
       sectors[k] = sectors[k]! + e;
     }
     return { gross, sectors, open };

@@ -11,7 +11,7 @@
  * as running sums updated by the one symbol that changed, never recomputed by a scan on the hot
  * path. `rebuildTotals()` recomputes them from the rows after a reload remap.
  */
-import { INST_I32_WIDTH, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
+import { sectorOf, type Snapshot } from "../config/snapshot.ts";
 import { dayStart, tradingDay } from "./reset.ts";
 import { ACTIVE, TRADING_STATES, type TradingStateChange } from "./trading-state.ts";
 
@@ -183,7 +183,7 @@ export class RiskState {
       this.gross += expo;
       this.unrealized += pos * (mark - this.sym[o + S_AVG]!);
       this.openPositions++;
-      const sector = snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_SECTOR]!;
+      const sector = sectorOf(snap, i);
       this.sectorExpo[sector] = this.sectorExpo[sector]! + expo;
     }
   }

@@ -17,27 +17,30 @@
  * itself needs no lock: it is written before it is published and never written again.
  */
 import {
-  HotProfile, INST_BYTES, INST_I32_WIDTH, INST_WIDTH, I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_SIZE, J_PROFILE, J_SECTOR, J_STRATEGY,
-  PROFILE_WIDTH, type Snapshot,
+  CLASS_WIDTH, HotProfile, INST_BYTES, K_LOT_SIZE, K_PROFILE, K_SECTOR, K_STRATEGY,
+  K_TICK_SIZE, PROFILE_WIDTH, classField, classOf, hotClasses, referenceOf, type Snapshot,
 } from "../config/snapshot.ts";
 import { fromParts, toParts, type SnapshotParts } from "../config/transfer.ts";
 import { SymbolIndex } from "../config/symbol-index.ts";
 import { writeInstrument } from "../config/compile.ts";
+import { readClass, writeClass } from "../config/classes.ts";
 
 /**
- * Spare instrument rows and profile rows after a generation's live ones: a patch of one symbol
- * is written there and published with one Atomics.store on `row`, so every Worker sees it without
- * a message. Once used up, a patch is delivered as a new generation. 64 rows and 16 profiles are
- * 7 KiB per generation.
+ * Spare instrument rows, profile rows and class rows after a generation's live ones: a patch of
+ * one symbol is written there and published with one Atomics.store on `row`, so every Worker sees
+ * it without a message. Once used up, a patch is delivered as a new generation. 64 rows, 16
+ * profiles and 16 classes are 5 KiB per generation.
  */
 export const PATCH_ROWS = 64;
 export const PATCH_PROFILES = 16;
+export const PATCH_CLASSES = 16;
 
 export const C_SEQ = 0;
 export const C_VERSION = 1;
 /** Main thread only: headroom rows and profiles used by in-place patches. */
 export const C_USED_ROWS = 2;
 export const C_USED_PROFILES = 3;
+export const C_USED_CLASSES = 4;
 const CTL_WORDS = 16;
 
 /** What crosses postMessage for a generation. */
@@ -50,8 +53,8 @@ export class Generation {
   readonly snap: Snapshot;
   readonly ctl: Int32Array;
   /**
-   * The profiles as flat objects, indexed by profile id. This thread's own array: a patch can add
-   * a profile to the shared table, and the decider builds its object here on first sight.
+   * The classes as flat objects, indexed by class id. This thread's own array: a patch can add
+   * a class to the shared table, and the decider builds its object here on first sight.
    */
   readonly hot: HotProfile[];
 
@@ -81,12 +84,12 @@ export class Generation {
     return Atomics.load(this.ctl, C_VERSION);
   }
 
-  /** The flat profile for id `p`, built from the shared table the first time a patch adds it. */
-  profile(p: number): HotProfile {
-    let h = this.hot[p];
+  /** The flat class for id `c`, built from the shared tables the first time a patch adds it. */
+  hotClass(c: number): HotProfile {
+    let h = this.hot[c];
     if (h === undefined) {
-      h = new HotProfile(this.snap.profiles, p);
-      this.hot[p] = h;
+      h = new HotProfile(this.snap.profiles, this.snap.classes, c);
+      this.hot[c] = h;
     }
     return h;
   }
@@ -94,7 +97,7 @@ export class Generation {
 
 /**
  * The Snapshot in buffers of its own: rows packed 0..n-1 with PATCH_ROWS spare rows after them,
- * PATCH_PROFILES spare profiles, its own name list and index.
+ * PATCH_PROFILES spare profiles, PATCH_CLASSES spare classes, its own name list and index.
  */
 function withHeadroom(s: Snapshot): Snapshot {
   const n = s.symbolCount;
@@ -109,11 +112,13 @@ function withHeadroom(s: Snapshot): Snapshot {
   }
   const profiles = new Float64Array(new SharedArrayBuffer((s.profileCount + PATCH_PROFILES) * PROFILE_WIDTH * 8));
   profiles.set(s.profiles.subarray(0, s.profileCount * PROFILE_WIDTH));
+  const classes = new Float64Array(new SharedArrayBuffer((s.classCount + PATCH_CLASSES) * CLASS_WIDTH * 8));
+  classes.set(s.classes.subarray(0, s.classCount * CLASS_WIDTH));
   const symbols = s.symbols.slice(0, n);
   return Object.freeze({
     ...s, symbols, index: SymbolIndex.of(symbols), row,
-    inst: new Float64Array(buffer), instI32: new Int32Array(buffer), profiles,
-    hot: s.profileObjects.slice(0, s.profileCount).map((p) => new HotProfile(profiles, p.id)),
+    inst: new Float64Array(buffer), instI32: new Int32Array(buffer), profiles, classes,
+    hot: hotClasses(profiles, classes, s.classCount),
     profileObjects: s.profileObjects.slice(0, s.profileCount),
   });
 }
@@ -128,10 +133,8 @@ export function sameLayout(a: Snapshot, b: Snapshot): boolean {
   for (let k = 0; k < a.sectors.length; k++) if (a.sectors[k] !== b.sectors[k]) return false;
   for (let i = 0; i < a.symbolCount; i++) {
     if (a.symbols[i] !== b.symbols[i]) return false;
-    const ra = a.row[i]!;
-    const rb = b.row[i]!;
-    if (a.inst[ra * INST_WIDTH + I_REFERENCE_PRICE] !== b.inst[rb * INST_WIDTH + I_REFERENCE_PRICE]) return false;
-    if (a.instI32[ra * INST_I32_WIDTH + J_SECTOR] !== b.instI32[rb * INST_I32_WIDTH + J_SECTOR]) return false;
+    if (referenceOf(a, i) !== referenceOf(b, i)) return false;
+    if (classField(a, i, K_SECTOR) !== classField(b, i, K_SECTOR)) return false;
   }
   return true;
 }
@@ -151,14 +154,11 @@ function sameProfile(ta: Float64Array, pa: number, tb: Float64Array, pb: number)
   return true;
 }
 
-/** Same instrument fields and the same effective profile values (profile ids may differ). */
+/** Same reference price, the same class fields and the same effective profile values (ids may differ). */
 function sameRow(a: Snapshot, i: number, b: Snapshot): boolean {
-  const ra = a.row[i]!;
-  const rb = b.row[i]!;
-  // Float slots 0..5 (6 and 7 hold the int32 ids, compared one by one: profile ids may differ).
-  for (let f = 0; f < 6; f++) if (a.inst[ra * INST_WIDTH + f] !== b.inst[rb * INST_WIDTH + f]) return false;
-  if (a.instI32[ra * INST_I32_WIDTH + J_STRATEGY] !== b.instI32[rb * INST_I32_WIDTH + J_STRATEGY]) return false;
-  return sameProfile(a.profiles, a.instI32[ra * INST_I32_WIDTH + J_PROFILE]!, b.profiles, b.instI32[rb * INST_I32_WIDTH + J_PROFILE]!);
+  if (referenceOf(a, i) !== referenceOf(b, i)) return false;
+  for (const f of [K_SECTOR, K_STRATEGY, K_TICK_SIZE, K_LOT_SIZE]) if (classField(a, i, f) !== classField(b, i, f)) return false;
+  return sameProfile(a.profiles, classField(a, i, K_PROFILE), b.profiles, classField(b, i, K_PROFILE));
 }
 
 /**
@@ -181,37 +181,56 @@ export function patchInPlace(gen: Generation, next: Snapshot, version: number): 
   const ctl = gen.ctl;
   const usedRows = ctl[C_USED_ROWS]!;
   let usedProfiles = ctl[C_USED_PROFILES]!;
+  let usedClasses = ctl[C_USED_CLASSES]!;
   if (usedRows + changed.length > PATCH_ROWS) return false;
   // Profiles first: find each changed symbol's effective values in the live table, or add them.
+  // Nothing written to a spare slot is seen before its row is published, so a patch that gives
+  // up half-way leaves the live generation as it was (the used counters move only at the end).
   const profileOf: number[] = [];
   const liveProfiles = cur.profileCount + usedProfiles;
-  const added: number[] = [];
+  let addedProfiles = 0;
   for (const i of changed) {
-    const pb = next.instI32[next.row[i]! * INST_I32_WIDTH + J_PROFILE]!;
+    const pb = classField(next, i, K_PROFILE);
     let id = -1;
-    for (let p = 0; p < liveProfiles + added.length && id < 0; p++) if (sameProfile(cur.profiles, p, next.profiles, pb)) id = p;
+    for (let p = 0; p < liveProfiles + addedProfiles && id < 0; p++) if (sameProfile(cur.profiles, p, next.profiles, pb)) id = p;
     if (id < 0) {
-      if (usedProfiles + added.length >= PATCH_PROFILES) return false;
-      id = liveProfiles + added.length;
-      added.push(pb);
+      if (usedProfiles + addedProfiles >= PATCH_PROFILES) return false;
+      id = liveProfiles + addedProfiles++;
       cur.profiles.set(next.profiles.subarray(pb * PROFILE_WIDTH, (pb + 1) * PROFILE_WIDTH), id * PROFILE_WIDTH);
     }
     profileOf.push(id);
   }
-  usedProfiles += added.length;
+  // Then classes: the symbol's class fields with the live profile id, found or added.
+  const classIds: number[] = [];
+  const liveClasses = cur.classCount + usedClasses;
+  let addedClasses = 0;
+  for (let k = 0; k < changed.length; k++) {
+    const v = { ...readClass(next.classes, classOf(next, changed[k]!)), profile: profileOf[k]! };
+    let id = -1;
+    for (let c = 0; c < liveClasses + addedClasses && id < 0; c++) {
+      const o = c * CLASS_WIDTH;
+      const t = cur.classes;
+      if (t[o + K_PROFILE] === v.profile && t[o + K_SECTOR] === v.sector && t[o + K_STRATEGY] === v.strategy && t[o + K_TICK_SIZE] === v.tick && t[o + K_LOT_SIZE] === v.lot) id = c;
+    }
+    if (id < 0) {
+      if (usedClasses + addedClasses >= PATCH_CLASSES) return false;
+      id = liveClasses + addedClasses++;
+      writeClass(cur.classes, id, v);
+    }
+    classIds.push(id);
+  }
+  usedProfiles += addedProfiles;
+  usedClasses += addedClasses;
   // New rows, written before they are published: a reader that sees the index sees the row.
   const rows: number[] = [];
   for (let k = 0; k < changed.length; k++) {
-    const i = changed[k]!;
-    const rb = next.row[i]!;
     const r = cur.symbolCount + usedRows + k;
-    const o = rb * INST_WIDTH;
-    writeInstrument(cur.inst, cur.instI32, r, next.inst[o + I_REFERENCE_PRICE]!, next.inst[o + I_TICK_SIZE]!, next.inst[o + I_LOT_SIZE]!,
-      next.instI32[rb * INST_I32_WIDTH + J_SECTOR]!, next.instI32[rb * INST_I32_WIDTH + J_STRATEGY]!, profileOf[k]!);
+    writeInstrument(cur.inst, cur.instI32, r, referenceOf(next, changed[k]!), classIds[k]!);
     rows.push(r);
   }
   ctl[C_USED_ROWS] = usedRows + changed.length;
   ctl[C_USED_PROFILES] = usedProfiles;
+  ctl[C_USED_CLASSES] = usedClasses;
   // The seqlock: odd while the indices and the version move together.
   Atomics.add(ctl, C_SEQ, 1);
   for (let k = 0; k < changed.length; k++) Atomics.store(cur.row, changed[k]!, rows[k]!);

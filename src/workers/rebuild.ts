@@ -9,7 +9,7 @@
  * Rate buckets and duplicate windows come from the previous shared state by symbol name (the
  * writer does not keep them), or, at start, from the recovered RiskState's.
  */
-import { INST_I32_WIDTH, INST_WIDTH, I_REFERENCE_PRICE, J_PROFILE, J_SECTOR, type Snapshot } from "../config/snapshot.ts";
+import { classOf, referenceOf, sectorOf, type Snapshot } from "../config/snapshot.ts";
 import {
   exposureUnits, H_GROSS, H_OPEN, H_STATE, H_TRADES, INT32_MAX, priceHash, SharedRiskState, TAT_EMPTY, TRADES_MAX, TRADES_UNSET, tradesWord, wrapMs,
   Y_DUP_PX, Y_DUP_QTY, Y_DUP_TS, Y_LAST, Y_TAT, Y_POS,
@@ -32,10 +32,9 @@ export function sharedFrom(snap: Snapshot, st: RiskState, loss: number, old?: { 
     W[q + Y_POS] = pos;
     if (pos !== 0) {
       open++;
-      const r = snap.row[i]!;
-      const e = exposureUnits(pos, snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!);
+      const e = exposureUnits(pos, referenceOf(snap, i));
       gross += e;
-      const k = out.sectorWord(snap.instI32[r * INST_I32_WIDTH + J_SECTOR]!);
+      const k = out.sectorWord(sectorOf(snap, i));
       W[k] = clamp32(W[k]! + e);
     }
     const j = old?.snap.index.get(snap.symbols[i]!);
@@ -54,7 +53,7 @@ export function sharedFrom(snap: Snapshot, st: RiskState, loss: number, old?: { 
     const o = i * SYM_WIDTH;
     const tokens = st.sym[o + S_TOKENS]!;
     if (tokens === tokens) {
-      const pr = snap.hot[snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_PROFILE]!]!;
+      const pr = snap.hot[classOf(snap, i)]!;
       const interval = Math.ceil(1000 / pr.maxOrdersPerSecond);
       const ahead = Math.ceil(((pr.bucketMilli - tokens) / 1000) * interval);
       W[q + Y_TAT] = ahead > 0 ? (wrapMs(st.sym[o + S_TOKEN_TS]!) + ahead) | 0 : TAT_EMPTY;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import {
-  effectiveOf, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, J_STRATEGY, PROFILE_WIDTH, type Snapshot,
+  effectiveOf, K_LOT_SIZE, K_PROFILE, K_SECTOR, K_STRATEGY, K_TICK_INV, K_TICK_SIZE, PROFILE_WIDTH, classField, classOf, referenceOf, type Snapshot,
 } from "../../src/config/snapshot.ts";
 import { prepareText } from "../../src/config/prepare.ts";
 import { type Api, json, startApi } from "./fixture.ts";
@@ -14,24 +14,23 @@ afterEach(async () => {
 /**
  * One symbol's compiled slots, copied out as plain data: its instrument row (through row[]), the
  * names its ids resolve to, and its profile as the hot path reads it (the table row, the hot
- * object) and as the edge does. Profile ids themselves are an interning detail and are left out.
+ * object) and as the edge does. Profile and class ids themselves are interning details and are left out.
  */
 function slots(snap: Snapshot, symbol: string) {
   const i = snap.index.get(symbol);
   if (i === undefined) return undefined;
-  const r = snap.row[i]!;
-  const k = r * INST_I32_WIDTH;
-  const sector = snap.instI32[k + J_SECTOR]!;
-  const strategy = snap.instI32[k + J_STRATEGY]!;
-  const pid = snap.instI32[k + J_PROFILE]!;
+  const sector = classField(snap, i, K_SECTOR);
+  const strategy = classField(snap, i, K_STRATEGY);
+  const pid = classField(snap, i, K_PROFILE);
   const { id: _id, ...profile } = snap.profileObjects[pid]!;
+  const { profile: _pid, ...hot } = { ...snap.hot[classOf(snap, i)]! };
   return {
-    inst: Array.from(snap.inst.subarray(r * INST_WIDTH, r * INST_WIDTH + J_SECTOR / 2)),
+    inst: [referenceOf(snap, i), classField(snap, i, K_TICK_SIZE), classField(snap, i, K_LOT_SIZE), classField(snap, i, K_TICK_INV)],
     sector: snap.sectors[sector],
     sectorLimit: snap.sectorLimit[sector],
     strategy: strategy < 0 ? null : snap.strategies[strategy],
     table: Array.from(snap.profiles.subarray(pid * PROFILE_WIDTH, (pid + 1) * PROFILE_WIDTH)),
-    hot: { ...snap.hot[pid]! },
+    hot,
     profile: JSON.parse(JSON.stringify(profile)),
   };
 }

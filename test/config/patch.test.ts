@@ -11,7 +11,7 @@ import { mergeEntry } from "../../src/config/merge.ts";
 import { Patchable } from "../../src/config/patchable.ts";
 import { SnapshotWriter } from "../../src/config/snapshot-writer.ts";
 import { prepareText, prepareValue, type Prepared, type PrepareResult } from "../../src/config/prepare.ts";
-import { I_LOT_SIZE, I_REFERENCE_PRICE, I_TICK_SIZE, INST_I32_WIDTH, INST_WIDTH, J_PROFILE, J_SECTOR, J_STRATEGY, type Snapshot } from "../../src/config/snapshot.ts";
+import { K_LOT_SIZE, K_PROFILE, K_SECTOR, K_STRATEGY, K_TICK_SIZE, classField, classOf, referenceOf, type Snapshot } from "../../src/config/snapshot.ts";
 import type { ConfigWarning } from "../../src/config/errors.ts";
 
 function start(): Prepared {
@@ -25,13 +25,14 @@ function slots(s: Snapshot): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, i] of s.index) {
     expect(s.symbols[i]).toBe(name);
-    const r = s.row[i]!;
-    const p = s.instI32[r * INST_I32_WIDTH + J_PROFILE]!;
+    const p = classField(s, i, K_PROFILE);
     const { id: _, ...profile } = s.profileObjects[p]!;
-    const hot = { ...s.hot[p]! };
+    // Profile and class ids may differ between a patched and a compiled Snapshot; values may not.
+    const { profile: hotProfile, ...hot } = { ...s.hot[classOf(s, i)]! };
+    expect(hotProfile).toBe(p);
     out[name] = {
-      reference: s.inst[r * INST_WIDTH + I_REFERENCE_PRICE], tick: s.inst[r * INST_WIDTH + I_TICK_SIZE], lot: s.inst[r * INST_WIDTH + I_LOT_SIZE],
-      sector: s.sectors[s.instI32[r * INST_I32_WIDTH + J_SECTOR]!], strategy: s.strategies[s.instI32[r * INST_I32_WIDTH + J_STRATEGY]!] ?? null,
+      reference: referenceOf(s, i), tick: classField(s, i, K_TICK_SIZE), lot: classField(s, i, K_LOT_SIZE),
+      sector: s.sectors[classField(s, i, K_SECTOR)], strategy: s.strategies[classField(s, i, K_STRATEGY)] ?? null,
       profile, hot,
     };
   }

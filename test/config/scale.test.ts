@@ -40,20 +40,22 @@ describe(`${N.toLocaleString("en")} symbols`, () => {
       const name = symbolName(i);
       const entry = doc.symbols[name];
       expect(s.index.get(name)).toBe(i);
-      const r = s.row[i]!;
-      expect(s.inst[r * S.INST_WIDTH + S.I_REFERENCE_PRICE]).toBe(entry.reference_price);
-      expect(s.inst[r * S.INST_WIDTH + S.I_TICK_SIZE]).toBe(entry.tick_size);
-      expect(s.inst[r * S.INST_WIDTH + S.I_LOT_SIZE]).toBe(entry.lot_size);
-      expect(s.sectors[s.instI32[r * S.INST_I32_WIDTH + S.J_SECTOR]!]).toBe(entry.sector);
-      const st = s.instI32[r * S.INST_I32_WIDTH + S.J_STRATEGY]!;
+      expect(S.referenceOf(s, i)).toBe(entry.reference_price);
+      expect(S.classField(s, i, S.K_TICK_SIZE)).toBe(entry.tick_size);
+      expect(S.classField(s, i, S.K_LOT_SIZE)).toBe(entry.lot_size);
+      expect(s.sectors[S.sectorOf(s, i)]).toBe(entry.sector);
+      const st = S.classField(s, i, S.K_STRATEGY);
       expect(st === -1 ? undefined : s.strategies[st]).toBe(entry.strategy);
-      const id = s.instI32[r * S.INST_I32_WIDTH + S.J_PROFILE]!;
+      const id = S.classField(s, i, S.K_PROFILE);
+      const c = S.classOf(s, i);
       const want = referenceEffective(doc, name);
       expect(s.profileObjects[id]).toEqual({ id, ...want } as never);
       expect(s.profiles[id * S.PROFILE_WIDTH + S.P_MAX_SIZE]).toBe(want.position_sizing!.max_position_size);
       expect(s.profiles[id * S.PROFILE_WIDTH + S.P_PRICE_COLLAR_BPS]).toBe(want.limits!.price_collar_bps);
-      expect(s.hot[id]!.maxSize).toBe(want.position_sizing!.max_position_size);
-      expect(s.hot[id]!.priceCollarBps).toBe(want.limits!.price_collar_bps);
+      expect(s.hot[c]!.maxSize).toBe(want.position_sizing!.max_position_size);
+      expect(s.hot[c]!.priceCollarBps).toBe(want.limits!.price_collar_bps);
+      expect(s.hot[c]!.tickSize).toBe(entry.tick_size);
+      expect(s.hot[c]!.lotSize).toBe(entry.lot_size);
     });
   }
 

@@ -34,26 +34,43 @@ function checkSnapshot(doc: Raw, p: Prepared): number {
 
   const rows = new Set<number>();
   const idByKey = new Map<string, number>();
+  const classByKey = new Map<string, number>();
   for (const [i, name] of names.entries()) {
     const entry = doc.symbols[name];
     expect(s.index.get(name)).toBe(i);
     const r = s.row[i]!;
     expect(r).toBeGreaterThanOrEqual(0);
     rows.add(r);
-    const f = r * S.INST_WIDTH;
-    const j = r * S.INST_I32_WIDTH;
-    expect(s.inst[f + S.I_REFERENCE_PRICE]).toBe(entry.reference_price);
-    expect(s.inst[f + S.I_TICK_SIZE]).toBe(entry.tick_size);
-    expect(s.inst[f + S.I_LOT_SIZE]).toBe(entry.lot_size);
-    expect(s.inst[f + S.I_TICK_INV]).toBe(TICK_INV[entry.tick_size]!);
-    expect(s.sectors[s.instI32[j + S.J_SECTOR]!]).toBe(entry.sector);
-    const st = s.instI32[j + S.J_STRATEGY]!;
+    expect(s.inst[r * S.INST_WIDTH + S.I_REFERENCE_PRICE]).toBe(entry.reference_price);
+    const c = s.instI32[r * S.INST_I32_WIDTH + S.J_CLASS]!;
+    expect(c).toBeGreaterThanOrEqual(0);
+    expect(c).toBeLessThan(s.classCount);
+    const k = c * S.CLASS_WIDTH;
+    expect(s.classes[k + S.K_TICK_SIZE]).toBe(entry.tick_size);
+    expect(s.classes[k + S.K_LOT_SIZE]).toBe(entry.lot_size);
+    expect(s.classes[k + S.K_LOT_INV]).toBe(1 / entry.lot_size);
+    expect(s.classes[k + S.K_TICK_INV]).toBe(TICK_INV[entry.tick_size]!);
+    expect(s.sectors[s.classes[k + S.K_SECTOR]!]).toBe(entry.sector);
+    const st = s.classes[k + S.K_STRATEGY]!;
     if (entry.strategy === undefined) expect(st).toBe(-1);
     else expect(s.strategies[st]).toBe(entry.strategy);
 
-    const id = s.instI32[j + S.J_PROFILE]!;
+    const id = s.classes[k + S.K_PROFILE]!;
     const want = referenceEffective(doc, name);
     checkProfile(s, id, want);
+    // The flat object of the class: the profile's values and the class's own fields.
+    expect(s.hot[c]).toBeInstanceOf(S.HotProfile);
+    expect({ ...s.hot[c]! } as Record<string, number>).toEqual({
+      ...hotOf(s, id), profile: id, sector: s.classes[k + S.K_SECTOR]!, strategy: st, tickSize: entry.tick_size,
+      tickInv: TICK_INV[entry.tick_size]!, lotSize: entry.lot_size, lotInv: 1 / entry.lot_size,
+    });
+    // Class interning: equal (profile, sector, strategy, tick, lot) <=> one class id.
+    const classKey = `${id}|${entry.sector}|${entry.strategy}|${entry.tick_size}|${entry.lot_size}`;
+    if (classByKey.has(classKey)) expect(c).toBe(classByKey.get(classKey)!);
+    else {
+      expect([...classByKey.values()]).not.toContain(c);
+      classByKey.set(classKey, c);
+    }
     expect(S.effectiveOf(s, name)).toBe(s.profileObjects[id]!);
     // Interning: equal effective configs <=> one profile id.
     const key = keyOf(want);
@@ -64,6 +81,8 @@ function checkSnapshot(doc: Raw, p: Prepared): number {
     }
   }
   expect(rows.size).toBe(names.length);
+  expect(s.classCount).toBe(classByKey.size);
+  expect(s.hot.length).toBe(classByKey.size);
   const sharing = names.length - idByKey.size;
 
   // Profiles exist for the defaults and every strategy too, and nothing else.
@@ -71,10 +90,16 @@ function checkSnapshot(doc: Raw, p: Prepared): number {
   all.add(keyOf(referenceEffective(doc, undefined)));
   for (const st of strategies) all.add(keyOf(referenceEffective(doc, undefined, st)));
   expect(s.profileCount).toBe(all.size);
-  expect(s.hot.length).toBe(all.size);
   expect(s.profileObjects.length).toBe(all.size);
   expect(s.profiles.length).toBeGreaterThanOrEqual(all.size * S.PROFILE_WIDTH);
   return sharing;
+}
+
+/** The profile fields of the flat object of some class with profile `id` (every class has them). */
+function hotOf(s: S.Snapshot, id: number): Record<string, number> {
+  const c = s.hot.findIndex((h) => h.profile === id);
+  const { profile: _p, sector: _s, strategy: _st, tickSize: _t, tickInv: _ti, lotSize: _l, lotInv: _li, ...fields } = s.hot[c]!;
+  return fields;
 }
 
 function checkProfile(s: S.Snapshot, id: number, e: Eff): void {
@@ -94,8 +119,7 @@ function checkProfile(s: S.Snapshot, id: number, e: Eff): void {
     [S.P_BUCKET_MILLI, li.max_orders_per_second * 1000],
   ];
   for (const [slot, value] of slots) expect([slot, t[o + slot]]).toEqual([slot, value]);
-  const h = s.hot[id]!;
-  expect({ ...h }).toEqual({
+  expect(hotOf(s, id)).toEqual({
     method: METHOD[ps.method]!, defaultSize: ps.default_position_size, maxSize: ps.max_position_size,
     orderType: ORDER[ex.order_type]!, tif: TIF[ex.time_in_force]!, maxSlippageBps: ex.max_slippage_bps,
     maxDailyTrades: li.max_daily_trades, maxPositions: li.max_positions, maxOrderNotional: li.max_order_notional,
@@ -232,7 +256,7 @@ describe("immutability", () => {
 
   test("the tables live in shared memory; inst and instI32 are one buffer", () => {
     const s = prepared(doc).snapshot;
-    for (const a of [s.row, s.inst, s.instI32, s.profiles, s.sectorLimit]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const a of [s.row, s.inst, s.instI32, s.profiles, s.classes, s.sectorLimit]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(s.instI32.buffer).toBe(s.inst.buffer);
   });
 
@@ -242,5 +266,6 @@ describe("immutability", () => {
     expect(b.inst).not.toBe(a.inst);
     expect([...b.inst]).toEqual([...a.inst]);
     expect([...b.profiles]).toEqual([...a.profiles]);
+    expect([...b.classes]).toEqual([...a.classes]);
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rng } from "../../bench/gen-config.ts";
-import { INST_I32_WIDTH, J_PROFILE, type Snapshot } from "../../src/config/snapshot.ts";
+import { classOf, type Snapshot } from "../../src/config/snapshot.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { recover } from "../../src/engine/recover.ts";
 import type { Signal } from "../../src/engine/signal.ts";
@@ -76,7 +76,7 @@ function stateOf(st: RiskState, snap: Snapshot, at: number) {
   for (let i = 0; i < snap.symbolCount; i++) {
     const S = st.sym;
     const q = i * SYM_WIDTH;
-    const pr = snap.hot[snap.instI32[snap.row[i]! * INST_I32_WIDTH + J_PROFILE]!]!;
+    const pr = snap.hot[classOf(snap, i)]!;
     const tokens = S[q + S_TOKENS]!;
     const level = tokens !== tokens ? pr.bucketMilli : Math.min(pr.bucketMilli, tokens + (at - S[q + S_TOKEN_TS]!) * pr.maxOrdersPerSecond);
     rows.push([S[q + S_POS]!, S[q + S_AVG]!, S[q + S_MARK]!, S[q + S_DUP_TS]!, S[q + S_DUP_QTY]!, S[q + S_DUP_PRICE]!, level]);

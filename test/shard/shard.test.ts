@@ -7,6 +7,7 @@ afterEach(cleanup);
 import { generateDocument, symbolName } from "../../bench/gen-config.ts";
 import { prepareValue } from "../../src/config/prepare.ts";
 import { ownerOf, owns, parseShard, score } from "../../src/config/shard.ts";
+import { classField, effectiveOf, K_LOT_SIZE, K_TICK_SIZE, referenceOf, sectorOf, type Snapshot } from "../../src/config/snapshot.ts";
 import { Engine } from "../../src/engine/engine.ts";
 
 const SYMBOLS = Array.from({ length: 10_000 }, (_, i) => symbolName(i));
@@ -66,10 +67,14 @@ describe("a shard compiles its own symbols and answers wrong_shard for the other
         expect(ownerOf(s, 3)).toBe(k);
         expect(seen.has(s)).toBe(false);
         seen.add(s);
-        // Each symbol keeps its own profile in its shard's snapshot.
+        // Each symbol keeps its own values in its shard's snapshot.
         const i = p.snapshot.index.get(s)!;
         const j = whole.snapshot.index.get(s)!;
-        expect(p.snapshot.inst.subarray(i * 8, i * 8 + 3)).toEqual(whole.snapshot.inst.subarray(j * 8, j * 8 + 3));
+        const values = (snap: Snapshot, x: number) => [
+          referenceOf(snap, x), classField(snap, x, K_TICK_SIZE), classField(snap, x, K_LOT_SIZE), snap.sectors[sectorOf(snap, x)],
+        ];
+        expect(values(p.snapshot, i)).toEqual(values(whole.snapshot, j));
+        expect(effectiveOf(p.snapshot, s)).toEqual(effectiveOf(whole.snapshot, s)!);
       }
     }
     expect(seen.size).toBe(300);

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { exposureUnits, SharedRiskState } from "../../src/risk/shared-state.ts";
-import { I_REFERENCE_PRICE, INST_I32_WIDTH, INST_WIDTH, J_SECTOR } from "../../src/config/snapshot.ts";
+import { referenceOf, sectorOf } from "../../src/config/snapshot.ts";
 import { Generation } from "../../src/workers/generation.ts";
 import type { DecideJob } from "./decide-worker.ts";
 import { compileDoc, tightDoc } from "./fixtures.ts";
@@ -76,10 +76,9 @@ for (const c of CASES) {
         for (let i = 0; i < c.symbols; i++) {
           expect(state.position(i)).toBe(pos[i]!);
           expect(Math.abs(pos[i]!)).toBeLessThanOrEqual(limits.maxSize);
-          const r = snap.row[i]!;
-          const e = exposureUnits(pos[i]!, snap.inst[r * INST_WIDTH + I_REFERENCE_PRICE]!);
+          const e = exposureUnits(pos[i]!, referenceOf(snap, i));
           gross += e;
-          { const sec = snap.instI32[r * INST_I32_WIDTH + J_SECTOR]!; sectors[sec] = sectors[sec]! + e; }
+          { const sec = sectorOf(snap, i); sectors[sec] = sectors[sec]! + e; }
         }
         expect(state.dailyTrades()).toBe(orders);
         expect(state.openPositions()).toBe(pos.filter((p) => p !== 0).length);

@@ -5,7 +5,7 @@
  * in every symbol's tick size and in max_position_size).
  */
 /// <reference lib="webworker" />
-import { INST_I32_WIDTH, INST_WIDTH, I_TICK_SIZE, J_PROFILE } from "../../src/config/snapshot.ts";
+import { INST_I32_WIDTH, J_CLASS } from "../../src/config/snapshot.ts";
 import { SharedDecider } from "../../src/engine/shared-decide.ts";
 import type { Signal } from "../../src/engine/signal.ts";
 import { SharedRiskState } from "../../src/risk/shared-state.ts";
@@ -52,8 +52,10 @@ self.onmessage = (e: MessageEvent<TornMessage>) => {
       const snap = dd.gen.snap;
       const r = dd.row;
       const v = dd.version;
-      const rowCode = Math.round(snap.inst[r * INST_WIDTH + I_TICK_SIZE]! * 1000) - 1;
-      const profileVersion = dd.gen.profile(snap.instI32[r * INST_I32_WIDTH + J_PROFILE]!).maxSize - 1e6;
+      // The row's class (tick size) and the class's profile (max size) both encode the version.
+      const cls = dd.gen.hotClass(snap.instI32[r * INST_I32_WIDTH + J_CLASS]!);
+      const rowCode = Math.round(cls.tickSize * 1000) - 1;
+      const profileVersion = cls.maxSize - 1e6;
       if (rowCode !== tickCode(v) || profileVersion !== v) {
         torn++;
         if (failures.length < 10) failures.push(`version ${v}: row says ${rowCode}, profile says ${profileVersion}`);
