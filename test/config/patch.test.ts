@@ -13,6 +13,9 @@ import { SnapshotWriter } from "../../src/config/snapshot-writer.ts";
 import { prepareText, prepareValue, type Prepared, type PrepareResult } from "../../src/config/prepare.ts";
 import { K_LOT_SIZE, K_PROFILE, K_SECTOR, K_STRATEGY, K_TICK_SIZE, classField, classOf, referenceOf, type Snapshot } from "../../src/config/snapshot.ts";
 import type { ConfigWarning } from "../../src/config/errors.ts";
+import { Decider } from "../../src/engine/decide.ts";
+import { ACCEPTED } from "../../src/engine/reasons.ts";
+import type { Signal } from "../../src/engine/signal.ts";
 
 function start(): Prepared {
   const p = prepareText(EMBEDDED_DEFAULT.text, "toml");
@@ -71,6 +74,9 @@ describe("a Patchable equals preparing the whole patched document", () => {
     const current = start();
     const patchable = new Patchable(current);
     const writer = new SnapshotWriter(current.snapshot);
+    // A decider kept up to date by patch() alone, as the engine's is (its per-symbol view included).
+    const decider = new Decider(current.snapshot, 1);
+    let last: Snapshot = current.snapshot;
     let text = () => current.canonical;
     // The slow, obvious way, kept alongside: patch a copy of the whole document and prepare all of it.
     let doc = structuredClone(current.document) as any;
@@ -106,7 +112,9 @@ describe("a Patchable equals preparing the whole patched document", () => {
       expect(sorted(fast.plan.warnings)).toEqual(sorted(slow.warnings));
       const patched = fast.commit();
       // The plan is data: it crosses postMessage from the config Worker as it is.
-      const { snapshot } = writer.apply(structuredClone(fast.plan.slots), fast.plan.hash);
+      const { snapshot, change } = writer.apply(structuredClone(fast.plan.slots), fast.plan.hash);
+      decider.patch(snapshot, k + 2, change);
+      last = slow.snapshot;
       expect(snapshot.hash).toBe(slow.hash);
       expect(snapshot.symbolCount).toBe(slow.snapshot.symbolCount);
       expect(slots(snapshot)).toEqual(slots(slow.snapshot));
@@ -121,6 +129,24 @@ describe("a Patchable equals preparing the whole patched document", () => {
     expect(deletes).toBeGreaterThan(3);
     expect(adds).toBeGreaterThan(3);
     expect(text()).toBe(prepareValue(doc).ok ? (prepareValue(doc) as Prepared).canonical : "");
+    // The patched decider decides every symbol as a decider built on the whole document does
+    // (its indices may differ: a delete moves the last symbol into the freed index).
+    const fresh = new Decider(last, 1);
+    const ts = Date.UTC(2026, 10, 25, 15);
+    let accepted = 0;
+    for (const [name, i] of last.index) {
+      const ref = referenceOf(last, i);
+      for (const [side, strength] of [[1, 0.5], [-1, 1]] as const) {
+        const signal = (): Signal => ({ id: name, symbol: name, side, strength, price: ref * 1.0001, ts, strategy: "" });
+        const want = fresh.decide(signal());
+        expect([name, decider.decide(signal())]).toEqual([name, want]);
+        if (want !== ACCEPTED) continue;
+        accepted++;
+        const out = (d: Decider) => [d.snap.symbols[d.symbolIndex], d.side, d.qty, d.price, d.orderType, d.tif, d.slippageBps, d.ts];
+        expect(out(decider)).toEqual(out(fresh));
+      }
+    }
+    expect(accepted).toBeGreaterThan(10);
   });
 
   test("the version a patch superseded no longer writes out its text", () => {
