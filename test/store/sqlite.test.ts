@@ -267,6 +267,15 @@ describe("migrations", () => {
       expect(appended.map((o) => o.signalPrice)).toEqual(Array.from({ length: 120 }, (_, k) => prices[k % prices.length]! * 0.999));
       expect(appended[11]!.qty).toBe(2.5);
       expect(appended[17]!.id).toBe("q\"\\\n\u00e9-17");
+      // A prune step that takes part of a row in migration 6's layout writes the rest back in the
+      // current one: the same rows remain, and positions are unchanged.
+      const before = rebuildPositions(s.positionCarry(), s.fills());
+      expect(s.prune(DAY + 1, 7)).toBe(7);
+      const left = s.dayJournal(DAY);
+      expect(left.fills).toEqual(d.fills.slice(7));
+      expect(left.orders).toEqual(d.orders);
+      expect(rebuildPositions(s.positionCarry(), s.fills())).toEqual(before);
+      expect(s.db.query("SELECT count(*) AS n FROM journal_batches WHERE price_scale IS NULL").get()).toEqual({ n: scales.filter((x) => x === null).length - 1 });
       expect(s.db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
     });
   });
