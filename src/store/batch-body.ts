@@ -19,6 +19,7 @@
  */
 import { bad, type BodyBase, type EncodedBody, type StoredBody } from "./body-common.ts";
 import { decodeFillsV6, decodeOrdersV6 } from "./body-v6.ts";
+import { StoreError } from "./errors.ts";
 import { decodeFillsV7, decodeOrdersV7, encodeBodyV7 } from "./body-v7.ts";
 import { F_W, O_W, type RowBatch } from "./row-batch.ts";
 import type { FillRow, OrderRow } from "./store.ts";
@@ -43,9 +44,16 @@ export function encodeBody(b: RowBatch, o0: number, o1: number, f0: number, f1: 
   return encodeBodyV7(b, o0, o1, f0, f1, day, base);
 }
 
+/** The row's layout tag; a row read without it would be decoded in the wrong layout, so refuse it. */
+function layoutOf(b: StoredBody): number | null {
+  const scale = b.priceScale as number | null | undefined;
+  if (scale === undefined) throw new StoreError(`stored journal row seq ${b.seq} was read without its price_scale`);
+  return scale;
+}
+
 /** The orders of a stored row, as OrderRow objects. */
 export function decodeOrders(b: StoredBody): OrderRow[] {
-  const scale = b.priceScale ?? null;
+  const scale = layoutOf(b);
   return scale === null ? decodeOrdersV6(b) : decodeOrdersV7(b, scale);
 }
 
@@ -53,7 +61,7 @@ export function decodeOrders(b: StoredBody): OrderRow[] {
 export function decodeFills(b: StoredBody, orders: readonly OrderRow[] | null = null): FillRow[] {
   let os = orders;
   const ordersOf = (): readonly OrderRow[] => (os ??= decodeOrders(b));
-  const scale = b.priceScale ?? null;
+  const scale = layoutOf(b);
   return scale === null ? decodeFillsV6(b, ordersOf) : decodeFillsV7(b, scale, ordersOf);
 }
 

@@ -29,8 +29,11 @@ export interface StoredBody {
   readonly orders: string;
   readonly prices: string;
   readonly fills: string;
-  /** null (or absent, for callers that only ever held the old layout): migration 6's layout. */
-  readonly priceScale?: number | null;
+  /**
+   * The layout tag (`price_scale`): null for migration 6's layout. Required, so a reader that
+   * forgets to select the column does not compile (it would decode every row as the old layout).
+   */
+  readonly priceScale: number | null;
 }
 
 /** The seq and time base a stored row keeps (a prune rewriting it passes the row's own). */

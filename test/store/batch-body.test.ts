@@ -118,13 +118,16 @@ describe("batch bodies", () => {
     segments(b, (o0, o1, f0, f1, day) => {
       const e = encodeBodyV6(b, o0, o1, f0, f1, day);
       expect(e.priceScale).toBeNull();
-      // As a reader selects it: the column is NULL (or, for old callers, absent).
+      // As a reader selects it: the column is NULL.
       const d = decodeBody({ seq: e.seq, ts: e.ts, day: e.day, orders: e.orders, prices: e.prices, fills: e.fills, priceScale: null });
       back.orders.push(...d.orders);
       back.fills.push(...d.fills);
     });
     expect(back.orders).toEqual(orders);
     expect(back.fills).toEqual(fills);
+    // A row read without its tag is refused rather than decoded in the wrong layout.
+    const e = encodeBody(b, 0, 3, 0, 0, DAY);
+    expect(() => decodeBody({ ...e, priceScale: undefined as unknown as null })).toThrow("price_scale");
   });
 
   test("a time that a delta would not give back exactly makes the row keep whole times", () => {
