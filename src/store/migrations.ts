@@ -12,9 +12,9 @@ import type { Database } from "bun:sqlite";
 import { canonicalize } from "../config/canonical.ts";
 import { prepareValue } from "../config/prepare.ts";
 import type { ConfigDocument } from "../config/schema.ts";
-import { encodeBody, MAX_BODY_ROWS, segments, toBatch } from "./batch-body.ts";
+import { MAX_BODY_ROWS, segments, toBatch } from "./batch-body.ts";
+import { encodeBodyV6 } from "./body-v6.ts";
 import { NotAKeelDatabaseError, SchemaTooNewError, StoreError } from "./errors.ts";
-import { INSERT_BODY, insertBody } from "./row-writer.ts";
 import type { FillRow, OrderRow } from "./store.ts";
 
 export interface Migration {
@@ -31,6 +31,71 @@ export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migratio
   version INTEGER PRIMARY KEY,
   applied_at INTEGER NOT NULL
 )`;
+
+/**
+ * Migration 6's views, as it created them (migration 7 replaces them with JOURNAL_VIEWS). An
+ * order's two prices are at 2k and 2k + 1 of its row's `prices`; a folded fill ([dseq, k]) takes
+ * its fields from orders[k] of its row. `->` with a computed path walks the array to the index
+ * (rows are at most MAX_BODY_ROWS long).
+ */
+const JOURNAL_VIEWS_V6 = `
+CREATE VIEW orders AS
+SELECT b.seq + (o.value ->> 0) AS seq, o.value ->> 1 AS signal_id, o.value ->> 2 AS symbol,
+       o.value ->> 3 AS side, o.value ->> 4 AS qty, b.prices ->> ('$[' || (2 * o.key) || ']') AS price,
+       o.value ->> 5 AS order_type, o.value ->> 6 AS tif, o.value ->> 7 AS config_version,
+       b.prices ->> ('$[' || (2 * o.key + 1) || ']') AS signal_price, b.ts + (o.value ->> 8) AS ts, b.day AS day
+FROM journal_batches AS b, json_each(b.orders) AS o;
+CREATE VIEW fills AS
+SELECT base + (v ->> 0) AS seq, coalesce(r ->> 1, v ->> 1) AS order_id, coalesce(r ->> 2, v ->> 2) AS symbol,
+       coalesce(r ->> 3, v ->> 3) AS side, coalesce(r ->> 4, v ->> 4) AS qty,
+       CASE WHEN r IS NULL THEN v ->> 5 ELSE prices ->> ('$[' || (2 * (v ->> 1)) || ']') END AS price,
+       ts0 + coalesce(r ->> 8, v ->> 6) AS ts, day
+FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, f.value AS v,
+             CASE WHEN json_array_length(f.value) = 2 THEN b.orders -> ('$[' || (f.value ->> 1) || ']') END AS r
+      FROM journal_batches AS b, json_each(b.fills) AS f);`;
+
+/**
+ * The old tables' columns over journal_batches, for rows of both layouts (batch-body.ts): each
+ * view is migration 6's over the rows with price_scale NULL, UNION ALL the current layout's
+ * (body-v7.ts) over the others. In the current layout sqty is side * qty, and a price x is
+ * x / price_scale when positive (`* 1.0` makes SQLite divide in doubles, as JS does, so the
+ * double is the one that was encoded) or the (-x - 1)th entry of `prices`. A bare integer fill
+ * takes every field from orders[k] and its seq is that order's plus one; [dseq, k] takes them at
+ * its own seq, [dseq, k, price] all but the price.
+ */
+export const JOURNAL_VIEWS = `
+CREATE VIEW orders AS
+SELECT b.seq + (o.value ->> 0) AS seq, o.value ->> 1 AS signal_id, o.value ->> 2 AS symbol,
+       o.value ->> 3 AS side, o.value ->> 4 AS qty, b.prices ->> ('$[' || (2 * o.key) || ']') AS price,
+       o.value ->> 5 AS order_type, o.value ->> 6 AS tif, o.value ->> 7 AS config_version,
+       b.prices ->> ('$[' || (2 * o.key + 1) || ']') AS signal_price, b.ts + (o.value ->> 8) AS ts, b.day AS day
+FROM journal_batches AS b, json_each(b.orders) AS o WHERE b.price_scale IS NULL
+UNION ALL
+SELECT base + (v ->> 0), v ->> 1, v ->> 2, CASE WHEN (v ->> 3) < 0 THEN -1 ELSE 1 END, abs(v ->> 3),
+       CASE WHEN (v ->> 4) > 0 THEN (v ->> 4) * 1.0 / scale ELSE prices ->> (-1 - (v ->> 4)) END,
+       v ->> 6, v ->> 7, v ->> 8,
+       CASE WHEN (v ->> 5) > 0 THEN (v ->> 5) * 1.0 / scale ELSE prices ->> (-1 - (v ->> 5)) END,
+       ts0 + (v ->> 9), day
+FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, b.price_scale AS scale, o.value AS v
+      FROM journal_batches AS b, json_each(b.orders) AS o WHERE b.price_scale IS NOT NULL);
+CREATE VIEW fills AS
+SELECT base + (v ->> 0) AS seq, coalesce(r ->> 1, v ->> 1) AS order_id, coalesce(r ->> 2, v ->> 2) AS symbol,
+       coalesce(r ->> 3, v ->> 3) AS side, coalesce(r ->> 4, v ->> 4) AS qty,
+       CASE WHEN r IS NULL THEN v ->> 5 ELSE prices ->> ('$[' || (2 * (v ->> 1)) || ']') END AS price,
+       ts0 + coalesce(r ->> 8, v ->> 6) AS ts, day
+FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, f.value AS v,
+             CASE WHEN json_array_length(f.value) = 2 THEN b.orders -> ('$[' || (f.value ->> 1) || ']') END AS r
+      FROM journal_batches AS b, json_each(b.fills) AS f WHERE b.price_scale IS NULL)
+UNION ALL
+SELECT base + CASE WHEN t = 'integer' THEN (r ->> 0) + 1 ELSE v ->> 0 END, coalesce(r ->> 1, v ->> 1), coalesce(r ->> 2, v ->> 2),
+       CASE WHEN coalesce(r ->> 3, v ->> 3) < 0 THEN -1 ELSE 1 END, abs(coalesce(r ->> 3, v ->> 3)),
+       CASE WHEN x > 0 THEN x * 1.0 / scale ELSE prices ->> (-1 - x) END, ts0 + coalesce(r ->> 9, v ->> 5), day
+FROM (SELECT base, ts0, day, prices, scale, v, t, r, CASE WHEN n = 3 THEN v ->> 2 ELSE coalesce(r ->> 4, v ->> 4) END AS x
+FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, b.price_scale AS scale, f.value AS v, f.type AS t,
+             json_array_length(f.value) AS n,
+             CASE WHEN f.type = 'integer' THEN b.orders -> f.value
+                  WHEN json_array_length(f.value) IN (2, 3) THEN b.orders -> (f.value ->> 1) END AS r
+      FROM journal_batches AS b, json_each(b.fills) AS f WHERE b.price_scale IS NOT NULL));`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -183,31 +248,22 @@ CREATE TABLE journal_batches (
 CREATE INDEX journal_batches_day ON journal_batches(day);`,
     run: (db) => {
       convertJournal(db);
-      db.run(`DROP TABLE orders; DROP TABLE fills; ${JOURNAL_VIEWS}`);
+      db.run(`DROP TABLE orders; DROP TABLE fills; ${JOURNAL_VIEWS_V6}`);
     },
   },
+  {
+    version: 7,
+    name: "journal_batches.price_scale: the current body layout (prices as ints at a scale), tagged per row",
+    // Encoding a batch in migration 6's layout was ~55 us of the engine's loop per ~195 signals
+    // (store/body-v7.ts says why the new layout is cheaper). Rows already written keep their
+    // layout, tagged by price_scale NULL, and are read as before; the views read both.
+    sql: `
+ALTER TABLE journal_batches ADD COLUMN price_scale INTEGER CHECK (price_scale IS NULL OR price_scale >= 1);
+DROP VIEW orders;
+DROP VIEW fills;
+${JOURNAL_VIEWS}`,
+  },
 ];
-
-/**
- * The old columns over journal_batches. An order's two prices are at 2k and 2k + 1 of its row's
- * `prices`; a folded fill ([dseq, k]) takes its fields from orders[k] of its row. `->` with a
- * computed path walks the array to the index (rows are at most MAX_BODY_ROWS long).
- */
-export const JOURNAL_VIEWS = `
-CREATE VIEW orders AS
-SELECT b.seq + (o.value ->> 0) AS seq, o.value ->> 1 AS signal_id, o.value ->> 2 AS symbol,
-       o.value ->> 3 AS side, o.value ->> 4 AS qty, b.prices ->> ('$[' || (2 * o.key) || ']') AS price,
-       o.value ->> 5 AS order_type, o.value ->> 6 AS tif, o.value ->> 7 AS config_version,
-       b.prices ->> ('$[' || (2 * o.key + 1) || ']') AS signal_price, b.ts + (o.value ->> 8) AS ts, b.day AS day
-FROM journal_batches AS b, json_each(b.orders) AS o;
-CREATE VIEW fills AS
-SELECT base + (v ->> 0) AS seq, coalesce(r ->> 1, v ->> 1) AS order_id, coalesce(r ->> 2, v ->> 2) AS symbol,
-       coalesce(r ->> 3, v ->> 3) AS side, coalesce(r ->> 4, v ->> 4) AS qty,
-       CASE WHEN r IS NULL THEN v ->> 5 ELSE prices ->> ('$[' || (2 * (v ->> 1)) || ']') END AS price,
-       ts0 + coalesce(r ->> 8, v ->> 6) AS ts, day
-FROM (SELECT b.seq AS base, b.ts AS ts0, b.day AS day, b.prices AS prices, f.value AS v,
-             CASE WHEN json_array_length(f.value) = 2 THEN b.orders -> ('$[' || (f.value ->> 1) || ']') END AS r
-      FROM journal_batches AS b, json_each(b.fills) AS f);`;
 
 /**
  * Migration 6's data step: the old orders and fills tables, in seq order, into journal_batches
@@ -219,12 +275,16 @@ function convertJournal(db: Database): void {
             signal_price AS signalPrice, ts, day FROM orders ORDER BY seq`,
   ).iterate();
   const fills = db.query<FillRow, []>("SELECT seq, order_id AS orderId, symbol, side, qty, price, ts, day FROM fills ORDER BY seq").iterate();
-  const ins = db.prepare(INSERT_BODY);
+  // Migration 6's layout and columns: price_scale arrives with migration 7.
+  const ins = db.prepare("INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const os: OrderRow[] = [];
   const fs: FillRow[] = [];
   const write = () => {
     const b = toBatch(os, fs);
-    segments(b, (o0, o1, f0, f1, day) => insertBody(ins, encodeBody(b, o0, o1, f0, f1, day)));
+    segments(b, (o0, o1, f0, f1, day) => {
+      const e = encodeBodyV6(b, o0, o1, f0, f1, day);
+      ins.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.prices, e.fills);
+    });
     os.length = 0;
     fs.length = 0;
   };

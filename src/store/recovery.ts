@@ -13,7 +13,7 @@ const STATE_COLUMNS = 'seq, from_state AS "from", to_state AS "to", reason, ts, 
 const CARRY_COLUMNS = "symbol, position, avg_price AS avgPrice, realized, through_seq AS throughSeq";
 
 type BodyRow = StoredBody;
-const BODY_COLUMNS = "seq, ts, day, orders, prices, fills";
+const BODY_COLUMNS = "seq, ts, day, orders, prices, fills, price_scale AS priceScale";
 
 /** Journal reads; usable on a read-only connection. */
 export class JournalReads {

@@ -32,6 +32,7 @@ interface StoredRow {
   orders: string;
   prices: string;
   fills: string;
+  priceScale: number | null;
 }
 
 /** A stored row decoded for this step, its lists shortened in place. */
@@ -41,7 +42,7 @@ interface Taken {
   readonly fills: FillRow[];
 }
 
-const STORED = "seq, last_seq AS lastSeq, day, ts, orders, prices, fills";
+const STORED = "seq, last_seq AS lastSeq, day, ts, orders, prices, fills, price_scale AS priceScale";
 
 export class Retention {
   private readonly headFillRows: Statement<StoredRow, [number]>;
@@ -49,7 +50,7 @@ export class Retention {
   private readonly carryOf: Statement<PositionCarry, [string]>;
   private readonly upsertCarry: Statement<unknown, [string, number, number, number, number]>;
   private readonly foldMark: Statement<unknown, [string, number, number, number]>;
-  private readonly rewrite: Statement<unknown, [number, number, string, string, string, number]>;
+  private readonly rewrite: Statement<unknown, [number, number, string, string, string, number | null, number]>;
   private readonly deleteRow: Statement<unknown, [number]>;
   private readonly keptState: Statement<{ seq: number | null }, [number]>;
   private readonly deleteStates: Statement<unknown, [number, number, number]>;
@@ -75,7 +76,8 @@ export class Retention {
       `INSERT INTO marks (symbol, price, ts, seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts, seq = excluded.seq WHERE excluded.seq > marks.seq`,
     );
-    this.rewrite = db.prepare("UPDATE journal_batches SET orders_n = ?, fills_n = ?, orders = ?, prices = ?, fills = ? WHERE seq = ?");
+    // A rewritten row takes the current layout, whichever it was in (price_scale is its tag).
+    this.rewrite = db.prepare("UPDATE journal_batches SET orders_n = ?, fills_n = ?, orders = ?, prices = ?, fills = ?, price_scale = ? WHERE seq = ?");
     this.deleteRow = db.prepare("DELETE FROM journal_batches WHERE seq = ?");
     this.keptState = db.prepare("SELECT MAX(seq) AS seq FROM state_changes WHERE day < ?");
     this.deleteStates = db.prepare("DELETE FROM state_changes WHERE seq IN (SELECT seq FROM state_changes WHERE day < ? AND seq < ? LIMIT ?)");
@@ -163,7 +165,7 @@ export class Retention {
     }
     const b = toBatch(t.orders, t.fills);
     const e = encodeBody(b, 0, t.orders.length, 0, t.fills.length, r.day, r);
-    this.rewrite.run(e.ordersN, e.fillsN, e.orders, e.prices, e.fills, r.seq);
+    this.rewrite.run(e.ordersN, e.fillsN, e.orders, e.prices, e.fills, e.priceScale, r.seq);
   }
 
   /** Release the prepared statements. */

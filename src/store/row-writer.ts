@@ -1,7 +1,7 @@
 /**
  * Writing one journal batch: its orders and fills as `journal_batches` rows (batch-body.ts: one
- * row per day in the batch, JSON bodies), the state changes as rows, marks and day starts as
- * upserts. The caller owns the transaction. A batch is plain arrays (row-batch.ts).
+ * row per day in the batch, JSON bodies in the current layout), the state changes as rows, marks
+ * and day starts as upserts. The caller owns the transaction. A batch is plain arrays (row-batch.ts).
  */
 import type { Database, Statement } from "bun:sqlite";
 import { encodeBody, segments, type EncodedBody } from "./batch-body.ts";
@@ -10,12 +10,12 @@ import { M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
 export { F_W, M_W, O_W, S_W, type RowBatch } from "./row-batch.ts";
 
-/** The INSERT of one stored body, shared with the prune's rewrite and the migration. */
+/** The INSERT of one stored body (the current layout, with its price_scale tag). */
 export const INSERT_BODY =
-  "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT INTO journal_batches (seq, last_seq, day, ts, orders_n, fills_n, orders, prices, fills, price_scale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 export function insertBody(stmt: Statement, e: EncodedBody): void {
-  stmt.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.prices, e.fills);
+  stmt.run(e.seq, e.lastSeq, e.day, e.ts, e.ordersN, e.fillsN, e.orders, e.prices, e.fills, e.priceScale);
 }
 
 export class RowWriter {

@@ -1,12 +1,15 @@
 /**
  * The journal's stored form (src/store/batch-body.ts) on its own: what is encoded decodes to the
- * same rows, field for field, whatever the rows hold; batches are cut where a day changes and at
- * MAX_BODY_ROWS; the rows the old tables' CHECKs refused are refused. The Store contract and the
- * migration test cover it through SQLite.
+ * same rows, field for field, whatever the rows hold; prices come back bit for bit whether written
+ * as ints at the row's scale or kept as doubles; rows in migration 6's layout still decode;
+ * batches are cut where a day changes and at MAX_BODY_ROWS; the rows the old tables' CHECKs
+ * refused are refused. The Store contract and the migration tests cover it through SQLite.
  */
 import { describe, expect, test } from "bun:test";
 import { decodeBody, encodeBody, MAX_BODY_ROWS, segments, toBatch } from "../../src/store/batch-body.ts";
+import { encodeBodyV6 } from "../../src/store/body-v6.ts";
 import { JournalRowError } from "../../src/store/errors.ts";
+import { MAX_SCALE, scaled } from "../../src/store/price-code.ts";
 import type { FillRow, OrderRow } from "../../src/store/store.ts";
 import { DAY, T0 } from "./store.contract.ts";
 
@@ -57,9 +60,74 @@ describe("batch bodies", () => {
     const { stored, back } = roundTrip(orders, fills);
     expect(back.orders).toEqual(orders);
     expect(back.fills).toEqual(fills);
-    // The paper fills are stored as a reference to their order, the others whole.
-    const folded = stored.reduce((n, e) => n + (JSON.parse(e.fills) as unknown[][]).filter((f) => f.length === 2).length, 0);
-    expect(folded).toBe(100);
+    // The paper fills are stored as a reference to their order (a bare index when the fill's seq
+    // follows the order's, 80 of them; [dseq, k] for the 20 after a state change's seq), the others whole.
+    const parsed = stored.flatMap((e) => JSON.parse(e.fills) as (number | unknown[])[]);
+    expect(parsed.filter((f) => typeof f === "number").length).toBe(80);
+    expect(parsed.filter((f) => Array.isArray(f) && f.length === 2).length).toBe(20);
+  });
+
+  test("prices: ints at the row's scale when exact, the rest doubles in the side list, all back bit for bit", () => {
+    const { orders, fills } = mixedRows(200);
+    // Every third order's prices need 4 decimals; market fills (kind 1) are price * 1.001, seldom exact.
+    for (let k = 0; k < orders.length; k += 3) orders[k] = { ...orders[k]!, price: 12.3457, signalPrice: 0.1 + 0.2 };
+    const tiny = { ...orders[5]!, price: 5e-324, signalPrice: -3.5 }; // no scale writes these
+    orders[5] = tiny;
+    const { stored, back } = roundTrip(orders, fills);
+    expect(back.orders).toEqual(orders);
+    expect(back.fills).toEqual(fills);
+    for (const o of back.orders) expect(Object.is(o.price, orders.find((x) => x.seq === o.seq)!.price)).toBe(true);
+    const e = stored[0]!;
+    // 4 decimals at least (12.3457); a market fill's price * 1.001 can need more.
+    expect([10_000, 100_000, 1_000_000]).toContain(e.priceScale!);
+    const side = JSON.parse(e.prices) as number[];
+    expect(side).toContain(5e-324);
+    expect(side).toContain(-3.5);
+    expect(side).toContain(0.1 + 0.2);
+    // Coded prices are ints: positive at the scale, negative into the side list.
+    for (const r of JSON.parse(e.orders) as number[][]) {
+      for (const x of [r[4]!, r[5]!]) {
+        expect(Number.isInteger(x)).toBe(true);
+        if (x < 0) expect(side[-x - 1]).toBeDefined();
+      }
+    }
+  });
+
+  test("scaled() gives back exactly the price or refuses it", () => {
+    let s = 11;
+    const rnd = () => ((s = (s * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+    for (let n = 0; n < 20_000; n++) {
+      const p = n % 2 === 0 ? Math.round(rnd() * 1e7) / 10 ** (n % 7) : rnd() * 1000;
+      for (let scale = 1; scale <= MAX_SCALE; scale *= 10) {
+        const x = scaled(p, scale);
+        if (x !== 0) {
+          expect(x / scale).toBe(p);
+          expect(x | 0).toBe(x);
+        }
+      }
+    }
+    expect(scaled(2 ** 31 / 100, 100)).toBe(0); // over int32
+    expect(scaled(0, 100)).toBe(0);
+    expect(scaled(-1, 100)).toBe(0);
+  });
+
+  test("rows in migration 6's layout (price_scale NULL) decode as before", () => {
+    const { orders, fills } = mixedRows(300);
+    const b = toBatch(orders, fills);
+    const back = { orders: [] as OrderRow[], fills: [] as FillRow[] };
+    segments(b, (o0, o1, f0, f1, day) => {
+      const e = encodeBodyV6(b, o0, o1, f0, f1, day);
+      expect(e.priceScale).toBeNull();
+      // As a reader selects it: the column is NULL.
+      const d = decodeBody({ seq: e.seq, ts: e.ts, day: e.day, orders: e.orders, prices: e.prices, fills: e.fills, priceScale: null });
+      back.orders.push(...d.orders);
+      back.fills.push(...d.fills);
+    });
+    expect(back.orders).toEqual(orders);
+    expect(back.fills).toEqual(fills);
+    // A row read without its tag is refused rather than decoded in the wrong layout.
+    const e = encodeBody(b, 0, 3, 0, 0, DAY);
+    expect(() => decodeBody({ ...e, priceScale: undefined as unknown as null })).toThrow("price_scale");
   });
 
   test("a time that a delta would not give back exactly makes the row keep whole times", () => {

@@ -210,6 +210,76 @@ describe("migrations", () => {
     });
   });
 
+  test("rows of both layouts in one database: the views and the store's reads give every row back", () => {
+    const path = join(freshDir(), "paper.db");
+    const old = new Database(path);
+    old.run(SCHEMA_MIGRATIONS_DDL);
+    for (const m of MIGRATIONS.slice(0, 5)) {
+      old.run(m.sql);
+      old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [m.version, m.version]);
+    }
+    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{}', NULL, 'startup', '', 7)", [hashOf(1)]);
+    old.run("INSERT INTO active_version (id, version) VALUES (1, 1)");
+    // Rows from before migration 7: migration 6 stores them in its layout (price_scale NULL).
+    for (let k = 0; k < 50; k++) {
+      old.run("INSERT INTO orders (seq, signal_id, symbol, side, qty, price, order_type, tif, config_version, signal_price, ts, day) VALUES (?, ?, 'AAA', 1, 10, ?, 1, 0, 1, ?, ?, ?)", [
+        1 + 2 * k, `old-${k}`, 100 + k * 0.01, 100 + k * 0.01 + 1e-9, T0 + k, DAY,
+      ]);
+      old.run("INSERT INTO fills (seq, order_id, symbol, side, qty, price, ts, day) VALUES (?, ?, 'AAA', 1, 10, ?, ?, ?)", [2 + 2 * k, `old-${k}`, 100 + k * 0.01, T0 + k, DAY]);
+    }
+    old.close();
+
+    using(path, (s) => {
+      expect(s.migratedFrom).toBe(5);
+      // Rows written now: the current layout. Paper fills, market fills at a price no scale
+      // writes, partial fills later, a fill of an order from an earlier batch, odd ids, a
+      // fractional qty, 3- and 4-decimal prices, a price over what an int32 holds at its scale.
+      const prices = [190.13, 9.875, 12.3457, 0.1 + 0.2, 25_000_000.5, 1e-7];
+      for (let k = 0; k < 120; k++) {
+        const price = prices[k % prices.length]!;
+        const o = newOrder({ id: k % 17 === 0 ? `q"\\\n\u00e9-${k}` : `new-${k}`, symbol: ["BBB", "C/D"][k % 2]!, side: k % 3 === 0 ? -1 : 1, qty: k % 11 === 0 ? 2.5 : 1 + k, price, signalPrice: price * 0.999, orderType: k % 2, tif: k % 3, ts: T0 + 1000 + k });
+        s.journal.order(o);
+        if (k % 4 === 0) s.journal.fill({ orderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, ts: o.ts, day: DAY });
+        if (k % 4 === 1) s.journal.fill({ orderId: o.id, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price * 1.0007, ts: o.ts, day: DAY });
+        if (k % 4 === 2) s.journal.fill({ orderId: "old-3", symbol: "AAA", side: -1, qty: 4, price: 100.03, ts: o.ts + 1, day: DAY });
+        if (k % 20 === 19) s.journal.flush();
+      }
+      s.journal.flush();
+      const scales = s.db.query<{ scale: number | null }, []>("SELECT price_scale AS scale FROM journal_batches ORDER BY seq").all().map((r) => r.scale);
+      expect(scales.filter((x) => x === null).length).toBeGreaterThan(0);
+      expect(scales.filter((x) => x !== null).length).toBe(6);
+
+      const d = s.dayJournal(DAY);
+      expect(d.orders.length).toBe(170);
+      expect(d.fills.length).toBe(50 + 90);
+      // The views give the same rows, column for column, as the store decodes them.
+      const viewOrders = s.db.query("SELECT * FROM orders ORDER BY seq").all() as Record<string, unknown>[];
+      const viewFills = s.db.query("SELECT * FROM fills ORDER BY seq").all() as Record<string, unknown>[];
+      expect(viewOrders.map((r) => ({
+        seq: r.seq, id: r.signal_id, symbol: r.symbol, side: r.side, qty: r.qty, price: r.price, orderType: r.order_type, tif: r.tif,
+        configVersion: r.config_version, signalPrice: r.signal_price, ts: r.ts, day: r.day,
+      }))).toEqual(d.orders as never);
+      expect(viewFills.map((r) => ({ seq: r.seq, orderId: r.order_id, symbol: r.symbol, side: r.side, qty: r.qty, price: r.price, ts: r.ts, day: r.day }))).toEqual(d.fills as never);
+      expect([...s.fills()]).toEqual(d.fills);
+      // And the decoded rows are what was appended: every price bit for bit.
+      const appended = d.orders.filter((o) => o.id.startsWith("new-") || o.id.startsWith("q"));
+      expect(appended.map((o) => o.price)).toEqual(Array.from({ length: 120 }, (_, k) => prices[k % prices.length]!));
+      expect(appended.map((o) => o.signalPrice)).toEqual(Array.from({ length: 120 }, (_, k) => prices[k % prices.length]! * 0.999));
+      expect(appended[11]!.qty).toBe(2.5);
+      expect(appended[17]!.id).toBe("q\"\\\n\u00e9-17");
+      // A prune step that takes part of a row in migration 6's layout writes the rest back in the
+      // current one: the same rows remain, and positions are unchanged.
+      const before = rebuildPositions(s.positionCarry(), s.fills());
+      expect(s.prune(DAY + 1, 7)).toBe(7);
+      const left = s.dayJournal(DAY);
+      expect(left.fills).toEqual(d.fills.slice(7));
+      expect(left.orders).toEqual(d.orders);
+      expect(rebuildPositions(s.positionCarry(), s.fills())).toEqual(before);
+      expect(s.db.query("SELECT count(*) AS n FROM journal_batches WHERE price_scale IS NULL").get()).toEqual({ n: scales.filter((x) => x === null).length - 1 });
+      expect(s.db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+    });
+  });
+
   test("upgrade from schema 3: stored hashes (and texts) are recomputed under the current definition, nothing else", () => {
     const path = join(freshDir(), "paper.db");
     const old = new Database(path);
