@@ -114,3 +114,16 @@ export function bodyBase(b: RowBatch, o0: number, o1: number, f0: number, f1: nu
   const firstTs = o1 > o0 && (f1 === f0 || oNum[o0 * O_W]! < fNum[f0 * F_W]!) ? oNum[o0 * O_W + 8]! : fNum[f0 * F_W + 4]!;
   return { seq: firstSeq, ts: timeBase(b, o0, o1, f0, f1, firstTs), lastSeq };
 }
+
+/**
+ * Does fill k repeat order p of the same batch, but for its price: the same id, symbol, side, qty
+ * and ts? (p below o0: no order before the fill in this body.) Both layouts store such a fill by
+ * reference to its order; the caller compares the price, which a market order's fill moves.
+ */
+export function repeatsOrder(b: RowBatch, p: number, o0: number, k: number): boolean {
+  const o = p * O_W;
+  const a = k * F_W;
+  const oNum = b.oNum;
+  const fNum = b.fNum;
+  return p >= o0 && b.oId[p] === b.fId[k] && b.oSym[p] === b.fSym[k] && oNum[o + 1] === fNum[a + 1] && oNum[o + 2] === fNum[a + 2] && oNum[o + 8] === fNum[a + 4];
+}

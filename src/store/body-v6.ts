@@ -11,7 +11,7 @@
  * same row exactly (order id, symbol, side, qty, price, ts). The prices were a text of their own
  * because JSON.stringify leaves its fast path for an array that holds a double.
  */
-import { bodyBase, checkFill, checkOrder, int, type BodyBase, type EncodedBody, type StoredBody } from "./body-common.ts";
+import { bodyBase, checkFill, checkOrder, int, repeatsOrder, type BodyBase, type EncodedBody, type StoredBody } from "./body-common.ts";
 import { F_W, O_W, type RowBatch } from "./row-batch.ts";
 import type { FillRow, OrderRow } from "./store.ts";
 
@@ -39,10 +39,8 @@ export function encodeBodyV6(b: RowBatch, o0: number, o1: number, f0: number, f1
     const a = k * F_W;
     const seq = fNum[a]!;
     while (p + 1 < o1 && oNum[(p + 1) * O_W]! < seq) p++;
-    const o = p * O_W;
     fills[k - f0] =
-      p >= o0 && b.oId[p] === b.fId[k] && b.oSym[p] === b.fSym[k] && oNum[o + 1] === fNum[a + 1] && oNum[o + 2] === fNum[a + 2] &&
-      oNum[o + 3] === fNum[a + 3] && oNum[o + 8] === fNum[a + 4]
+      repeatsOrder(b, p, o0, k) && oNum[p * O_W + 3] === fNum[a + 3]
         ? [int(seq - seq0), p - o0]
         : [int(seq - seq0), b.fId[k], b.fSym[k], int(fNum[a + 1]!), int(fNum[a + 2]!), fNum[a + 3]!, int(fNum[a + 4]! - ts0)];
   }

@@ -19,7 +19,7 @@
  * (json-list.ts). Fewer elements and bytes: side folded into qty, prices inline instead of in a
  * text of their own, the paper fill a bare index.
  */
-import { bodyBase, checkFill, checkOrder, int, type BodyBase, type EncodedBody, type StoredBody } from "./body-common.ts";
+import { bodyBase, checkFill, checkOrder, int, repeatsOrder, type BodyBase, type EncodedBody, type StoredBody } from "./body-common.ts";
 import { JsonList } from "./json-list.ts";
 import { decodePrice, PriceCoder, widen } from "./price-code.ts";
 import { F_W, O_W, type RowBatch } from "./row-batch.ts";
@@ -72,7 +72,7 @@ export function encodeBodyV7(b: RowBatch, o0: number, o1: number, f0: number, f1
     const seq = fNum[a]!;
     while (p + 1 < o1 && oNum[(p + 1) * O_W]! < seq) p++;
     const o = p * O_W;
-    const same = p >= o0 && b.oId[p] === b.fId[k] && b.oSym[p] === b.fSym[k] && oNum[o + 1] === fNum[a + 1] && oNum[o + 2] === fNum[a + 2] && oNum[o + 8] === fNum[a + 4];
+    const same = repeatsOrder(b, p, o0, k);
     if (same && oNum[o + 3] === fNum[a + 3]) {
       fills.push(oNum[o] === seq - 1 ? p - o0 : [int(seq - seq0), p - o0], 12);
     } else if (same) {

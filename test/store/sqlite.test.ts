@@ -86,6 +86,18 @@ function filesOf(dir: string): Record<string, string> {
   return out;
 }
 
+/** A database as keel left it at schema 5 (journal rows in tables), with config version 1. */
+function schema5(path: string): Database {
+  const old = new Database(path);
+  old.run(SCHEMA_MIGRATIONS_DDL);
+  for (const m of MIGRATIONS.slice(0, 5)) {
+    old.run(m.sql);
+    old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [m.version, m.version]);
+  }
+  old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{}', NULL, 'startup', '', 7)", [hashOf(1)]);
+  return old;
+}
+
 const migrationsOf = (db: Database) => db.query<{ version: number; applied_at: number }, []>("SELECT version, applied_at FROM schema_migrations ORDER BY version").all();
 
 describe("migrations", () => {
@@ -140,13 +152,7 @@ describe("migrations", () => {
 
   test("upgrade from schema 5 with journal rows: every order and fill reads back the same, through the store and the views", () => {
     const path = join(freshDir(), "paper.db");
-    const old = new Database(path);
-    old.run(SCHEMA_MIGRATIONS_DDL);
-    for (const m of MIGRATIONS.slice(0, 5)) {
-      old.run(m.sql);
-      old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [m.version, m.version]);
-    }
-    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{}', NULL, 'startup', '', 7)", [hashOf(1)]);
+    const old = schema5(path);
     old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (2, ?, '{}', 1, 'x', '', 8)", [hashOf(2)]);
     old.run("INSERT INTO active_version (id, version) VALUES (1, 2)");
     const insO = old.prepare(
@@ -212,13 +218,7 @@ describe("migrations", () => {
 
   test("rows of both layouts in one database: the views and the store's reads give every row back", () => {
     const path = join(freshDir(), "paper.db");
-    const old = new Database(path);
-    old.run(SCHEMA_MIGRATIONS_DDL);
-    for (const m of MIGRATIONS.slice(0, 5)) {
-      old.run(m.sql);
-      old.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [m.version, m.version]);
-    }
-    old.run("INSERT INTO config_versions (version, hash, canonical, parent, author, message, created_at) VALUES (1, ?, '{}', NULL, 'startup', '', 7)", [hashOf(1)]);
+    const old = schema5(path);
     old.run("INSERT INTO active_version (id, version) VALUES (1, 1)");
     // Rows from before migration 7: migration 6 stores them in its layout (price_scale NULL).
     for (let k = 0; k < 50; k++) {
