@@ -258,7 +258,7 @@ export class Decider {
     if (pos !== 0) {
       const move = price - S[q + S_MARK]!;
       const absPos = Math.abs(pos);
-      const sector = classField(snap, i, K_SECTOR);
+      const sector = this.classes[i]!.sector;
       st.gross += absPos * move;
       st.sectorExpo[sector] = st.sectorExpo[sector]! + absPos * move;
       st.unrealized += pos * move;
@@ -271,7 +271,6 @@ export class Decider {
 
   /** Apply a fill to positions, average price, P&L and exposures (from the venue). */
   fill(i: number, side: number, qty: number, price: number): void {
-    const snap = this.snap;
     const st = this.state;
     const S = st.sym;
     const q = i * SYM_WIDTH;
@@ -296,7 +295,7 @@ export class Decider {
     const mark = S[q + S_MARK]! > 0 ? S[q + S_MARK]! : price;
     const dExpo = (Math.abs(next) - absPos) * mark;
     st.gross += dExpo;
-    const sector = classField(snap, i, K_SECTOR);
+    const sector = this.classes[i]!.sector;
     st.sectorExpo[sector] = st.sectorExpo[sector]! + dExpo;
     st.unrealized += next * (mark - nextAvg) - pos * (mark - avg);
     S[q + S_POS] = next;
