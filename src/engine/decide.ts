@@ -19,26 +19,15 @@ import { RiskState, SYM_WIDTH, S_AVG, S_DUP_PRICE, S_DUP_QTY, S_DUP_TS, S_MARK, 
 import { roundToLots, roundToTick } from "../risk/checks.ts";
 import { applyFill, type PositionState } from "../risk/position.ts";
 import { tradingDay } from "../risk/reset.ts";
+import { DecisionSlots } from "./decision-slots.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
-export class Decider {
+export class Decider extends DecisionSlots {
   private current: Snapshot;
   state: RiskState;
   /** The config version the current Snapshot belongs to; every decision carries it. */
   version: number;
-
-  // The last accepted order, written by decide() instead of allocating one.
-  symbolIndex = -1;
-  side = 0;
-  qty = 0;
-  price = 0;
-  orderType = 0;
-  tif = 0;
-  slippageBps = 0;
-  ts = 0;
-  /** The symbol whose mark the last decision moved, or -1: the edge journals marks from it. */
-  marked = -1;
 
   /**
    * This thread's view of the Snapshot per symbol, indexed like the risk state: the symbol's class
@@ -54,6 +43,7 @@ export class Decider {
   private refs = new Float64Array(0);
 
   constructor(snap: Snapshot, version: number, state: RiskState = new RiskState(snap.symbolCount, snap.sectors.length)) {
+    super();
     this.current = snap;
     this.version = version;
     this.state = state;

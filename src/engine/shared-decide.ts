@@ -31,6 +31,7 @@ import { TotalLeases } from "../risk/total-lease.ts";
 import { TradeLease } from "../risk/trade-lease.ts";
 import { HALTED, REDUCING } from "../risk/trading-state.ts";
 import { C_SEQ, C_VERSION, type Generation } from "../workers/generation.ts";
+import { DecisionSlots } from "./decision-slots.ts";
 import * as R from "./reasons.ts";
 import type { Signal } from "./signal.ts";
 
@@ -39,27 +40,17 @@ const L_OPEN = 0;
 const L_GROSS = 1;
 const L_SECTOR = 2;
 
-export class SharedDecider {
+export class SharedDecider extends DecisionSlots {
   gen: Generation;
   readonly state: SharedRiskState;
   /** This thread's latest trading day on the signal clock, and when the next one starts. */
   private day = Number.NEGATIVE_INFINITY;
   private nextDayStart = Number.NEGATIVE_INFINITY;
 
-  // The last decision, written instead of allocating: the order fields when accepted, and what
-  // it read (version and instrument row) for the edge and the torn-read test.
+  // Beside the order's slots (DecisionSlots): what the last decision read, its version and
+  // instrument row, for the edge and the torn-read test.
   version = 0;
   row = -1;
-  symbolIndex = -1;
-  side = 0;
-  qty = 0;
-  price = 0;
-  orderType = 0;
-  tif = 0;
-  slippageBps = 0;
-  ts = 0;
-  /** The symbol the last decision marked (passed the collar), or -1. */
-  marked = -1;
   /** True when the last decision halted the engine (max_daily_loss): the edge records it. */
   halted = false;
   /** Times the position CAS lost to another Worker and the checks ran again (contention). */
@@ -74,6 +65,7 @@ export class SharedDecider {
   private decided = 0;
 
   constructor(gen: Generation, state: SharedRiskState) {
+    super();
     this.gen = gen;
     this.state = state;
     const words = [H_OPEN, H_GROSS];
