@@ -34,9 +34,10 @@ export class Decider extends DecisionSlots {
    * object and its reference price, one load each from the dense index. Through the Snapshot a
    * decision reached its class by four loads, each waiting on the one before (the row index, the
    * row's class id, the class array, the object), and that chain was the decision's critical path:
-   * the view took ~2 ns off a decision at 500 symbols and ~13 ns at 100,000 (both deciders
-   * interleaved in one process, six rounds; README "Performance"). It is this thread's own, rebuilt on a full load (O(symbols), as the
-   * state's remap is) and kept by patch() one symbol at a time; the Snapshot stays the one truth.
+   * the view took 3-4 ns off a decision at 500 symbols and 10-15 ns at 100,000
+   * (bench/engine.bench.ts, runs before and after). It is this thread's own, rebuilt on a full
+   * load (O(symbols), as the state's remap is) and kept by patch() one symbol at a time; the
+   * Snapshot stays the one truth.
    * Worker deciders cannot keep one: a patch reaches them by one Atomics.store, with no message.
    */
   private classes: HotProfile[] = [];
