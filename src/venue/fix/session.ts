@@ -30,6 +30,9 @@ import {
   T_POSS_DUP, T_REF_SEQ, T_SENDER, T_SENDING_TIME, T_SEQ, T_TARGET, T_TEST_REQ_ID, T_TEXT,
 } from "./tags.ts";
 
+/** Messages held past a gap at most (see FixSession.ahead); the rest are left to the resend. */
+const AHEAD_MAX = 10_000;
+
 export interface SessionConfig {
   readonly host: string;
   readonly port: number;
@@ -70,8 +73,19 @@ export class FixSession {
   private testReqId: string | null = null;
   private testReqAt = 0;
   private testReqCount = 0;
-  /** A ResendRequest is out; messages past the gap are dropped until nextIn passes this. */
+  /** A ResendRequest is out for the gap below this: open until nextIn passes it. */
   private resendUpTo = 0;
+  /**
+   * Messages that arrived past a gap, by sequence number, processed in order once the gap is
+   * filled (null: one already handled on arrival, a Logon or ResendRequest, that only counts).
+   * Why not drop them and wait for the resend: a counterparty resends application messages but
+   * gap-fills administrative ones, and some (jspurefix) answer a ResendRequest with a GapFill that
+   * stops short of a Heartbeat they sent just before it. A dropped Heartbeat was then gone for
+   * good, and with it the answer to a TestRequest (a ping that never returned). Bounded: past
+   * AHEAD_MAX the rest are dropped and left to the resend.
+   */
+  private readonly ahead = new Map<number, FixMessage | null>();
+  private draining = false;
   private stopping: (() => void) | null = null;
   private readonly hbMs: number;
   private readonly pings = new Map<string, (answered: boolean) => void>();
@@ -258,6 +272,7 @@ export class FixSession {
     this.seq.persistExact();
     this.testReqId = null;
     this.resendUpTo = 0;
+    this.ahead.clear();
     for (const p of this.pings.values()) p(false);
     this.pings.clear();
     const delay = Math.min(this.config.reconnectMaxMs, this.config.reconnectInitialMs * 2 ** Math.min(this.attempts, 30));
@@ -313,7 +328,19 @@ export class FixSession {
     if (now - this.lastSent >= this.hbMs) this.send(MSG_HEARTBEAT, []);
   }
 
+  /** One message off the wire; then the held ones it made next in order (see `ahead`). */
   private onMessage(m: FixMessage): void {
+    this.process(m);
+    if (this.ahead.size > 0 && !this.draining) this.drainAhead();
+    if (this.resendUpTo !== 0 && this.seq.nextIn > this.resendUpTo) {
+      this.resendUpTo = 0;
+      // The gap is closed. A Heartbeat held past it that a GapFill then covered was dropped with
+      // the rest of what it covered, and may have answered one of our TestRequests: ask again.
+      this.askAgain();
+    }
+  }
+
+  private process(m: FixMessage): void {
     this.lastReceived = this.now();
     const c = this.config;
     if (m.get(T_SENDER) !== c.targetCompId || m.get(T_TARGET) !== c.senderCompId) {
@@ -339,13 +366,21 @@ export class FixSession {
     }
     const nextIn = this.seq.nextIn;
     if (m.seq > nextIn) {
-      // A gap: ask for it once; what follows will be resent with it.
-      if (m.type === MSG_LOGON) this.loggedOn();
-      if (m.type === MSG_RESEND_REQUEST) this.answerResend(m);
+      // A gap: ask for it once; hold what comes past it until it is filled (see `ahead`).
+      let handled = false;
+      if (m.type === MSG_LOGON) {
+        this.loggedOn();
+        handled = true;
+      }
+      if (m.type === MSG_RESEND_REQUEST) {
+        this.answerResend(m);
+        handled = true;
+      }
       if (m.type === MSG_LOGOUT) {
         this.peerLogout(m);
         return;
       }
+      if (this.ahead.size < AHEAD_MAX) this.ahead.set(m.seq, handled ? null : m);
       if (this.resendUpTo === 0) {
         this.resendUpTo = m.seq;
         this.send(MSG_RESEND_REQUEST, [[T_BEGIN_SEQ, nextIn], [T_END_SEQ, 0]]);
@@ -361,7 +396,6 @@ export class FixSession {
       return;
     }
     this.seq.nextIn = m.type === MSG_SEQUENCE_RESET ? Math.max(nextIn + 1, m.int(T_NEW_SEQ)) : nextIn + 1;
-    if (this.resendUpTo !== 0 && this.seq.nextIn > this.resendUpTo) this.resendUpTo = 0;
     switch (m.type) {
       case MSG_LOGON:
         this.loggedOn();
@@ -416,6 +450,32 @@ export class FixSession {
     }
     this.sendWithSeq(MSG_SEQUENCE_RESET, from, [[T_GAP_FILL, "Y"], [T_NEW_SEQ, nextOut]], true);
     // A TestRequest in the filled range is gone with it: ask again, or its answer never comes.
+    this.askAgain();
+  }
+
+  /**
+   * Process the held messages that are next in order (after the one just counted moved nextIn);
+   * those a GapFill jumped over are dropped: the counterparty said not to expect them.
+   */
+  private drainAhead(): void {
+    this.draining = true;
+    try {
+      for (;;) {
+        const next = this.seq.nextIn;
+        for (const k of this.ahead.keys()) if (k < next) this.ahead.delete(k);
+        if (!this.ahead.has(next)) return;
+        const m = this.ahead.get(next)!;
+        this.ahead.delete(next);
+        if (m === null) this.seq.nextIn = next + 1;
+        else this.process(m);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Send every TestRequest still waiting for its Heartbeat again (pings and the liveness check). */
+  private askAgain(): void {
     for (const id of this.pings.keys()) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, id]]);
     if (this.testReqId !== null) this.send(MSG_TEST_REQUEST, [[T_TEST_REQ_ID, this.testReqId]]);
   }
