@@ -47,6 +47,25 @@ function counterparty(script: (m: FixMessage, send: (type: string, seq: number, 
   });
 }
 
+/** Our session, logged on to the counterparty, expecting its message 5 (so its Logon, 6, opens a gap). */
+async function loggedOn(port: number): Promise<FixSession> {
+  const store = new MemorySeqStore();
+  store.save("FIX.4.4:KEEL-GAP->VENUE", 10, 5);
+  const up = Promise.withResolvers<void>();
+  const s = new FixSession(
+    { host: "127.0.0.1", port, senderCompId: "KEEL-GAP", targetCompId: "VENUE", heartbeatS: 30, reconnectInitialMs: 5000, reconnectMaxMs: 5000 },
+    store,
+    { up: () => up.resolve(), down: () => {}, message: () => {}, problem: () => {} },
+  );
+  s.start();
+  const timedOut = Bun.sleep(5000).then(() => "no logon within 5 s" as const);
+  if ((await Promise.race([up.promise, timedOut])) !== undefined) {
+    await s.stop();
+    throw new Error("no logon within 5 s");
+  }
+  return s;
+}
+
 test("a Heartbeat that came past a gap answers its TestRequest once a short GapFill arrives", async () => {
   let resendAsked = 0;
   server = counterparty((m, send) => {
@@ -58,16 +77,7 @@ test("a Heartbeat that came past a gap answers its TestRequest once a short GapF
       send(MSG_SEQUENCE_RESET, 5, [[T_POSS_DUP, "Y"], [T_GAP_FILL, "Y"], [T_NEW_SEQ, 7]]);
     }
   });
-  const store = new MemorySeqStore();
-  store.save("FIX.4.4:KEEL-GAP->VENUE", 10, 5);
-  const up = Promise.withResolvers<void>();
-  session = new FixSession(
-    { host: "127.0.0.1", port: server.port, senderCompId: "KEEL-GAP", targetCompId: "VENUE", heartbeatS: 30, reconnectInitialMs: 5000, reconnectMaxMs: 5000 },
-    store,
-    { up: () => up.resolve(), down: () => {}, message: () => {}, problem: () => {} },
-  );
-  session.start();
-  await up.promise;
+  session = await loggedOn(server.port);
   const answered = await Promise.race([session.ping(), Bun.sleep(3000).then(() => "no answer" as const)]);
   expect(answered).toBe(true);
   expect(resendAsked).toBe(5);
@@ -90,16 +100,7 @@ test("held messages that a GapFill jumps over are dropped, and the ping is asked
       } else send(MSG_HEARTBEAT, next++, [[T_TEST_REQ_ID, id]]);
     }
   });
-  const store = new MemorySeqStore();
-  store.save("FIX.4.4:KEEL-GAP->VENUE", 10, 5);
-  const up = Promise.withResolvers<void>();
-  session = new FixSession(
-    { host: "127.0.0.1", port: server.port, senderCompId: "KEEL-GAP", targetCompId: "VENUE", heartbeatS: 30, reconnectInitialMs: 5000, reconnectMaxMs: 5000 },
-    store,
-    { up: () => up.resolve(), down: () => {}, message: () => {}, problem: () => {} },
-  );
-  session.start();
-  await up.promise;
+  session = await loggedOn(server.port);
   const answered = await Promise.race([session.ping(), Bun.sleep(3000).then(() => "no answer" as const)]);
   expect(answered).toBe(true);
   // Asked twice: the Heartbeat the GapFill covered did not count, the one after it did.
