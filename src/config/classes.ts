@@ -96,8 +96,3 @@ export class ClassIds {
     return this.count;
   }
 }
-
-/** A class's values as text, for messages. */
-export function classKey(v: ClassValues): string {
-  return `profile ${v.profile}, sector ${v.sector}, strategy ${v.strategy}, tick ${v.tick}, lot ${v.lot}`;
-}

@@ -154,10 +154,13 @@ function sameProfile(ta: Float64Array, pa: number, tb: Float64Array, pb: number)
   return true;
 }
 
+/** The class fields a row's symbol is judged by; the profile id is compared by value below. */
+const CLASS_FIELDS = [K_SECTOR, K_STRATEGY, K_TICK_SIZE, K_LOT_SIZE] as const;
+
 /** Same reference price, the same class fields and the same effective profile values (ids may differ). */
 function sameRow(a: Snapshot, i: number, b: Snapshot): boolean {
   if (referenceOf(a, i) !== referenceOf(b, i)) return false;
-  for (const f of [K_SECTOR, K_STRATEGY, K_TICK_SIZE, K_LOT_SIZE]) if (classField(a, i, f) !== classField(b, i, f)) return false;
+  for (const f of CLASS_FIELDS) if (classField(a, i, f) !== classField(b, i, f)) return false;
   return sameProfile(a.profiles, classField(a, i, K_PROFILE), b.profiles, classField(b, i, K_PROFILE));
 }
 

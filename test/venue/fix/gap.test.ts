@@ -16,7 +16,8 @@ import {
   T_MSG_TYPE, T_NEW_SEQ, T_POSS_DUP, T_SENDER, T_SENDING_TIME, T_SEQ, T_TARGET, T_TEST_REQ_ID,
 } from "../../../src/venue/fix/tags.ts";
 
-let server: TCPSocketListener<undefined> | null = null;
+type Peer = { reader: FrameReader | null };
+let server: TCPSocketListener<Peer> | null = null;
 let session: FixSession | null = null;
 afterEach(async () => {
   await session?.stop();
@@ -25,24 +26,23 @@ afterEach(async () => {
   server = null;
 });
 
-/** A counterparty that speaks only what this test needs, numbering its own messages from `seq`. */
+/** A counterparty that speaks only what this test needs: `script` answers each message, numbering its own. */
 function counterparty(script: (m: FixMessage, send: (type: string, seq: number, fields: [number, string | number][]) => void) => void) {
-  return Bun.listen<undefined>({
+  return Bun.listen<Peer>({
     hostname: "127.0.0.1",
     port: 0,
+    data: { reader: null },
     socket: {
-      open(s: Socket<undefined>) {
+      open(s: Socket<Peer>) {
         const send = (type: string, seq: number, fields: [number, string | number][]) => {
           s.write(encodeMessage([[T_MSG_TYPE, type], [T_SENDER, "VENUE"], [T_TARGET, "KEEL-GAP"], [T_SEQ, seq], [T_SENDING_TIME, "20261125-12:00:00.000"], ...fields]));
         };
-        // A Logout is answered and the connection closed, so stop() needs no timeout.
-        const reader = new FrameReader((m) => (m.type === MSG_LOGOUT ? s.end() : script(m, send)), () => {});
-        (s as unknown as { reader: FrameReader }).reader = reader;
+        // A Logout is answered by closing the connection, so stop() needs no timeout.
+        s.data = { reader: new FrameReader((m) => (m.type === MSG_LOGOUT ? s.end() : script(m, send)), () => {}) };
       },
-      data(s: Socket<undefined>, d: Buffer) {
-        (s as unknown as { reader: FrameReader }).reader.push(d);
+      data(s: Socket<Peer>, d: Buffer) {
+        s.data.reader!.push(d);
       },
-      drain() {},
     },
   });
 }
