@@ -85,12 +85,12 @@ export class Engine {
   private journaledDay = Number.NaN;
   /** How many of the risk state's trading-state changes have been journaled. */
   private changesSeen = 0;
-  private readonly orderRow: Mutable<NewOrder> = {
-    id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, configVersion: 0, signalPrice: 0, ts: 0, day: 0,
-  };
-  /** process()'s accepted order, reused: send() copies it into the journal row and the venue's. */
-  private readonly decided: Mutable<DecidedOrder> = {
-    id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, slippageBps: 0, configVersion: 0, signalPrice: 0, ts: 0,
+  /**
+   * The accepted order being recorded, reused: process() fills it, applyOrder() copies a Worker's
+   * into it, and it is the journal's row as it is (the journal copies the fields at append).
+   */
+  private readonly decided: Mutable<DecidedOrder & Pick<NewOrder, "day">> = {
+    id: "", symbol: "", side: 0, qty: 0, price: 0, orderType: 0, tif: 0, slippageBps: 0, configVersion: 0, signalPrice: 0, ts: 0, day: 0,
   };
   private readonly fillRow: Mutable<NewFill> = { orderId: "", symbol: "", side: 0, qty: 0, price: 0, ts: 0, day: 0 };
   /** Signal time of the latest decision, stamped on the marks journaled with it. */
@@ -228,28 +228,17 @@ export class Engine {
     o.configVersion = config_version;
     o.signalPrice = s.price;
     o.ts = d.ts;
-    this.send(o, d.symbolIndex);
+    this.send(d.symbolIndex);
     return { id: s.id, status: "accepted", order: makeOrder(symbol, d.side, d.qty, d.price, d.orderType, d.tif), config_version };
   }
 
-  /** Journal an accepted order (when there is a journal) and hand it to the venue. */
-  private send(o: DecidedOrder, symbolIndex: number): void {
+  /** Journal the accepted order in `decided` (when there is a journal) and hand it to the venue. */
+  private send(symbolIndex: number): void {
+    const o = this.decided;
     const j = this.journal;
     if (j !== null) {
-      // One reused row: the journal copies the fields at append.
-      const r = this.orderRow;
-      r.id = o.id;
-      r.symbol = o.symbol;
-      r.side = o.side;
-      r.qty = o.qty;
-      r.price = o.price;
-      r.orderType = o.orderType;
-      r.tif = o.tif;
-      r.configVersion = o.configVersion;
-      r.signalPrice = o.signalPrice;
-      r.ts = o.ts;
-      r.day = this.decider.state.day;
-      j.order(r);
+      o.day = this.decider.state.day;
+      j.order(o);
     }
     this.venue.submit({
       id: o.id, symbolIndex, symbol: o.symbol, side: o.side, qty: o.qty, price: o.price, orderType: o.orderType,
@@ -283,7 +272,8 @@ export class Engine {
     d.state.dailyTrades++;
     if (o.ts > this.lastTs) this.lastTs = o.ts;
     this.outcomes[ACCEPTED]!++;
-    this.send(o, i ?? -1);
+    Object.assign(this.decided, o);
+    this.send(i ?? -1);
     this.record();
   }
 
